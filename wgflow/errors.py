@@ -1,0 +1,53 @@
+"""Exceptions and warnings raised by wgflow, and the input checks that raise them."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+class WgflowError(ValueError):
+    """Bad input to a wgflow function (a ``ValueError``, so callers may catch either)."""
+
+
+class GridMismatchError(WgflowError):
+    """Two densities (or a density and a map) live on different grids."""
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """An iterative solver (a Sinkhorn/JKO proximal step) stopped before its tolerance."""
+
+
+def check_positive(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite number > 0, else raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise WgflowError(f"{name} must be a positive real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0.0:
+        raise WgflowError(f"{name} must be a finite number > 0, got {value!r}")
+    return value
+
+
+def check_finite_nonnegative(name: str, values: np.ndarray) -> None:
+    """Raise if ``values`` holds NaN, infinities or negative numbers, naming the first bad one."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        index = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise WgflowError(
+            f"{name} must be finite; found {values[index]!r} at index {index}"
+        )
+    if (values < 0).any():
+        index = tuple(int(i) for i in np.argwhere(values < 0)[0])
+        raise WgflowError(
+            f"{name} must be non-negative; found {values[index]!r} at index {index}"
+        )
+
+
+def check_choice(name: str, value: str, accepted: list[str] | tuple[str, ...]) -> str:
+    """Raise if ``value`` is not one of ``accepted``, listing what is accepted."""
+    if value not in accepted:
+        raise WgflowError(
+            f"unknown {name} {value!r}; accepted: {', '.join(repr(a) for a in accepted)}"
+        )
+    return value
