@@ -1,0 +1,6 @@
+"""Flows (PDEs) that wgflow integrates, each a Wasserstein gradient flow of an energy."""
+
+from .base import Flow
+from .forward import FokkerPlanck, Heat, PorousMedium
+
+__all__ = ["Flow", "Heat", "PorousMedium", "FokkerPlanck"]

@@ -1,0 +1,170 @@
+"""Base class of functionals F[rho]: value, first variation and KL-proximal map.
+
+The KL-proximal map is what the entropic JKO scheme needs from a functional
+(Peyré 2015, DESIGN.md section 3): for cell masses ``p`` and a weight ``s`` it is
+
+    prox(p) = argmin_q  s F(q) + KL(q | p),
+
+returned as ``log(q / p)`` so that it is finite where ``p`` vanishes (vacuum).
+"""
+
+from __future__ import annotations
+
+import numbers
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from ..density import Density
+from ..errors import WgflowError
+from ..grid import Grid
+
+
+class Functional(ABC):
+    """A functional ``F[rho]`` of a density on a grid.
+
+    Subclasses implement :meth:`evaluate` and :meth:`variation` on raw arrays of values
+    per unit volume; those that the JKO scheme can step implement :meth:`log_prox_ratio`.
+    Functionals add (``F + G``) and scale by reals (``-F``, ``2 * F``).
+    """
+
+    #: True when F is linear in rho (a potential energy); its prox is a multiplication.
+    is_linear: bool = False
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """Short name used by trackers and results, e.g. ``"renyi:2"``."""
+
+    @abstractmethod
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        """Value of F for values per unit volume on ``grid``."""
+
+    @abstractmethod
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        """First variation ``dF/drho`` at each cell (same shape as ``values``)."""
+
+    def potential(self, grid: Grid) -> np.ndarray:
+        """For a linear functional ``∫ V rho``: the potential ``V`` on ``grid``."""
+        raise WgflowError(f"the functional {self.name!r} is not linear")
+
+    def log_prox_ratio(
+        self, log_p: np.ndarray, weight: float, grid: Grid
+    ) -> np.ndarray:
+        """``log(q/p)`` for ``q = argmin_q weight * F(q) + KL(q | p)``, masses per cell.
+
+        ``log_p`` is the log of the cell masses ``p`` (``-inf`` where ``p = 0``).  Raises
+        :class:`~wgflow.errors.WgflowError` where no closed form is available or the
+        weighted functional is not convex.
+        """
+        raise WgflowError(
+            f"the functional {self.name!r} has no KL-proximal map, so a JKO step cannot "
+            "use it as the energy"
+        )
+
+    # -- public evaluation on densities -------------------------------------------------
+    def __call__(self, rho: Density) -> float:
+        """Value ``F[rho]``."""
+        _check_density(rho)
+        return float(self.evaluate(rho.values, rho.grid))
+
+    def first_variation(self, rho: Density) -> np.ndarray:
+        """First variation ``dF/drho`` of F at ``rho`` (array of shape ``grid.shape``)."""
+        _check_density(rho)
+        return self.variation(rho.values, rho.grid)
+
+    # -- algebra -------------------------------------------------------------------------
+    def __add__(self, other: "Functional") -> "Functional":
+        if not isinstance(other, Functional):
+            return NotImplemented
+        return SumFunctional([self, other])
+
+    def __mul__(self, factor: float) -> "Functional":
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+            return NotImplemented
+        return ScaledFunctional(float(factor), self)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> "Functional":
+        return ScaledFunctional(-1.0, self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+def _check_density(rho: object) -> None:
+    if not isinstance(rho, Density):
+        raise WgflowError(
+            f"functionals take a wgflow.Density, got {type(rho).__name__}"
+        )
+
+
+class ScaledFunctional(Functional):
+    """``factor * F``; its prox is the prox of F with the weight multiplied by ``factor``."""
+
+    def __init__(self, factor: float, functional: Functional):
+        self.factor = factor
+        self.functional = functional
+        self.is_linear = functional.is_linear
+
+    @property
+    def name(self) -> str:
+        if self.factor == -1.0:
+            return f"-{self.functional.name}"
+        return f"{self.factor:g}*{self.functional.name}"
+
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        return self.factor * self.functional.evaluate(values, grid)
+
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        return self.factor * self.functional.variation(values, grid)
+
+    def potential(self, grid: Grid) -> np.ndarray:
+        return self.factor * self.functional.potential(grid)
+
+    def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
+        return self.functional.log_prox_ratio(log_p, self.factor * weight, grid)
+
+
+class SumFunctional(Functional):
+    """``F_1 + ... + F_n``.
+
+    The prox is available when at most one term is nonlinear: linear terms (potential
+    energies ``∫ V rho``) multiply the input by ``exp(-weight V)`` before the nonlinear
+    term's prox, which is exact because ``weight ∫V q + KL(q|p) = KL(q | p e^{-weight V})``
+    up to a constant.
+    """
+
+    def __init__(self, terms: list[Functional]):
+        flat: list[Functional] = []
+        for term in terms:
+            flat.extend(term.terms if isinstance(term, SumFunctional) else [term])
+        self.terms = flat
+        self.is_linear = all(t.is_linear for t in flat)
+
+    @property
+    def name(self) -> str:
+        return " + ".join(t.name for t in self.terms)
+
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        return float(sum(t.evaluate(values, grid) for t in self.terms))
+
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        return sum(t.variation(values, grid) for t in self.terms)
+
+    def potential(self, grid: Grid) -> np.ndarray:
+        return sum(t.potential(grid) for t in self.terms)
+
+    def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
+        linear = [t for t in self.terms if t.is_linear]
+        nonlinear = [t for t in self.terms if not t.is_linear]
+        if len(nonlinear) > 1:
+            raise WgflowError(
+                f"the KL-proximal map of {self.name!r} needs at most one nonlinear term, "
+                f"found {len(nonlinear)}"
+            )
+        shift = -weight * sum(t.potential(grid) for t in linear) if linear else 0.0
+        if not nonlinear:
+            return np.broadcast_to(shift, log_p.shape).copy()
+        return shift + nonlinear[0].log_prox_ratio(log_p + shift, weight, grid)

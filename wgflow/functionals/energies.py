@@ -1,0 +1,108 @@
+"""Potential and internal energies, the driving functionals of the forward flows."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..errors import WgflowError, check_positive
+from ..grid import Grid
+from ._prox import power_log_prox_ratio
+from .base import Functional
+
+
+class PotentialEnergy(Functional):
+    """Potential energy ``∫ V rho`` for a potential ``V(x, y, ...)``.
+
+    ``V`` is a function of the coordinate arrays (like :meth:`Density.from_function`) or an
+    array of shape ``grid.shape``.  First variation ``V``; the KL-proximal map multiplies
+    by ``exp(-weight V)`` (DESIGN.md section 3).
+    """
+
+    is_linear = True
+
+    def __init__(self, potential: Callable[..., np.ndarray] | np.ndarray, name: str = "potential"):
+        if not callable(potential):
+            potential = np.asarray(potential, dtype=float)
+            if not np.isfinite(potential).all():
+                raise WgflowError("the potential V must be finite everywhere")
+        self._potential = potential
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def potential(self, grid: Grid) -> np.ndarray:
+        if callable(self._potential):
+            values = np.asarray(self._potential(*grid.coordinates), dtype=float)
+            values = np.broadcast_to(values, grid.shape)
+        else:
+            values = self._potential
+        if values.shape != grid.shape:
+            raise WgflowError(
+                f"the potential has shape {values.shape}, the grid {grid.shape}"
+            )
+        if not np.isfinite(values).all():
+            raise WgflowError("the potential V must be finite on the grid")
+        return values
+
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        return float((self.potential(grid) * values).sum() * grid.cell_volume)
+
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        return np.array(self.potential(grid), dtype=float)
+
+    def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
+        return np.broadcast_to(-weight * self.potential(grid), log_p.shape).copy()
+
+
+class SecondMoment(PotentialEnergy):
+    """Second moment ``∫ |x - center|^2 rho``, the potential energy of ``V = |x - c|^2``."""
+
+    def __init__(self, center: np.ndarray | None = None):
+        self.center = None if center is None else np.asarray(center, dtype=float)
+        super().__init__(self._squared_distance, name="second_moment")
+
+    def _squared_distance(self, *coordinates: np.ndarray) -> np.ndarray:
+        center = np.zeros(len(coordinates)) if self.center is None else self.center
+        if center.shape != (len(coordinates),):
+            raise WgflowError(
+                f"center must have {len(coordinates)} entries, got {center.tolist()}"
+            )
+        return sum((x - c) ** 2 for x, c in zip(coordinates, center))
+
+
+class InternalEnergy(Functional):
+    """Internal energy ``U_m[rho] = ∫ rho^m / (m - 1)``, ``m > 1``.
+
+    The porous-medium equation ``d_t rho = Lap rho^m`` is its Wasserstein gradient flow
+    (DESIGN.md section 1); ``U_m = -S_m + mass / (m - 1)``, so eq. (17) is the flow of
+    ``-U_m`` up to a constant.  First variation ``m rho^(m-1) / (m - 1)``; the
+    KL-proximal map solves ``log(q/p) + weight m rho^(m-1)/(m-1) = 0`` by the Wright omega
+    function (DESIGN.md section 3).
+    """
+
+    def __init__(self, m: float):
+        m = check_positive("exponent m", m)
+        if m <= 1.0:
+            raise WgflowError(f"the internal energy needs an exponent m > 1, got m = {m!r}")
+        self.m = m
+
+    @property
+    def name(self) -> str:
+        return f"internal:{self.m:g}"
+
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        return float((values**self.m).sum() * grid.cell_volume / (self.m - 1.0))
+
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        return self.m * values ** (self.m - 1.0) / (self.m - 1.0)
+
+    def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
+        if weight <= 0:
+            raise WgflowError(
+                f"the internal energy is convex: a KL-proximal step needs weight > 0, got {weight!r}"
+            )
+        return power_log_prox_ratio(log_p, weight, self.m, grid.cell_volume)

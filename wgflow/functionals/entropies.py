@@ -1,0 +1,126 @@
+"""Shannon, Tsallis and Rényi entropies (DESIGN.md section 1; paper section 4).
+
+Sign note.  The paper (section 4.2) calls ``H^a = ∫ (mu^a - mu) / (a - 1)`` "the Rényi
+entropy" and writes ``grad H^a = Lap mu^a``; with its own convention
+``grad H = Lap mu`` for the Shannon entropy ``H = -∫ mu log mu`` (section 4.1) the
+consistent statement is that ``H^a = -S_a``, where ``S_a = ∫ (mu - mu^a) / (a - 1)`` is
+the Tsallis entropy used here, and that the backward porous-medium equation (17)
+``d_t mu = -Lap mu^a`` is the Wasserstein gradient flow that *decreases* ``S_a``.  Both
+``S_a`` and the Rényi entropy ``R_a = log(∫ mu^a) / (1 - a)`` tend to ``H`` as
+``a -> 1``; all three increase along the heat flow and decrease along eq. (11).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import WgflowError, check_positive
+from ..grid import Grid
+from ._prox import entropy_log_prox_ratio, power_log_prox_ratio
+from .base import Functional
+
+
+def _check_order(a: float) -> float:
+    a = check_positive("entropy order a", a)
+    if a == 1.0:
+        raise WgflowError(
+            "entropy order a = 1 is the Shannon entropy: use ShannonEntropy() "
+            "(tracker name 'shannon'); accepted orders are a > 0, a != 1"
+        )
+    return a
+
+
+def _xlogx(values: np.ndarray) -> np.ndarray:
+    positive = values > 0
+    return np.where(positive, values * np.log(np.where(positive, values, 1.0)), 0.0)
+
+
+class ShannonEntropy(Functional):
+    """Shannon (Boltzmann) entropy ``H[rho] = -∫ rho log rho`` (paper section 4.1).
+
+    First variation ``-(log rho + 1)`` (``+inf`` where rho = 0).  The heat flow is the
+    Wasserstein gradient flow of ``-H`` and the backward heat equation (11) the flow of
+    ``H`` (eq. 16).  ``weight * H`` has a KL-proximal map for ``weight < 0`` (convex).
+    """
+
+    name = "shannon"
+
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        return float(-_xlogx(values).sum() * grid.cell_volume)
+
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return -(np.log(values) + 1.0)
+
+    def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
+        if weight >= 0:
+            raise WgflowError(
+                "the Shannon entropy is concave: a KL-proximal step exists for negative "
+                f"weights only (minimising -H), got weight {weight!r}"
+            )
+        return entropy_log_prox_ratio(log_p, -weight, grid.cell_volume)
+
+
+class TsallisEntropy(Functional):
+    """Tsallis entropy ``S_a[rho] = ∫ (rho - rho^a) / (a - 1)``, ``a > 0``, ``a != 1``.
+
+    First variation ``(1 - a rho^(a-1)) / (a - 1)``.  The backward porous-medium equation
+    (17) ``d_t rho = -Lap rho^a`` is the Wasserstein gradient flow of ``S_a`` (see the
+    module's sign note).  ``weight * S_a`` has a KL-proximal map for ``weight < 0`` and
+    ``a > 1``: it is ``|weight| ∫ rho^a / (a - 1)`` plus a linear term.
+    """
+
+    def __init__(self, a: float):
+        self.a = _check_order(a)
+
+    @property
+    def name(self) -> str:
+        return f"tsallis:{self.a:g}"
+
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        a = self.a
+        return float(((values - values**a).sum() * grid.cell_volume) / (a - 1.0))
+
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        a = self.a
+        with np.errstate(divide="ignore"):
+            return (1.0 - a * values ** (a - 1.0)) / (a - 1.0)
+
+    def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
+        if weight >= 0 or self.a < 1:
+            raise WgflowError(
+                "a KL-proximal step of weight * S_a exists for weight < 0 and a > 1, got "
+                f"weight {weight!r}, a = {self.a!r}"
+            )
+        strength = -weight
+        shift = strength / (self.a - 1.0)
+        return shift + power_log_prox_ratio(log_p + shift, strength, self.a, grid.cell_volume)
+
+
+class RenyiEntropy(Functional):
+    """Rényi entropy ``R_a[rho] = log(∫ rho^a) / (1 - a)``, ``a > 0``, ``a != 1``.
+
+    First variation ``a rho^(a-1) / ((1 - a) ∫ rho^a)``.  Along the Barenblatt solution of
+    the porous-medium equation it is ``alpha log t + const`` (DESIGN.md section 4).
+    """
+
+    def __init__(self, a: float):
+        self.a = _check_order(a)
+
+    @property
+    def name(self) -> str:
+        return f"renyi:{self.a:g}"
+
+    def _power_integral(self, values: np.ndarray, grid: Grid) -> float:
+        integral = float((values**self.a).sum() * grid.cell_volume)
+        if integral <= 0:
+            raise WgflowError("the Rényi entropy of a density of zero mass is undefined")
+        return integral
+
+    def evaluate(self, values: np.ndarray, grid: Grid) -> float:
+        return float(np.log(self._power_integral(values, grid)) / (1.0 - self.a))
+
+    def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
+        a = self.a
+        with np.errstate(divide="ignore"):
+            return a * values ** (a - 1.0) / ((1.0 - a) * self._power_integral(values, grid))
