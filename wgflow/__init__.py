@@ -1,9 +1,33 @@
-"""wgflow: Wasserstein gradient flows on grids and the transport analysis of DAEs."""
+"""wgflow: Wasserstein gradient flows on grids and the transport analysis of DAEs.
 
+Quick start::
+
+    import wgflow as wg
+    grid = wg.Grid(bounds=[(-1, 1), (-1, 1)], shape=(128, 128))
+    rho0 = wg.exact.heat_gaussian(grid, mean=[0, 0], cov=[[0.02, 0.01], [0.01, 0.03]], t=0)
+    res = wg.solve(wg.flows.Heat(), rho0, t_end=0.05, dt=1e-3, track=["shannon", "w2"])
+"""
+
+from . import exact, flows, functionals, gaussian, trackers
 from .density import Density
 from .errors import ConvergenceWarning, GridMismatchError, WgflowError
 from .grid import Grid
+from .result import SolveResult
+from .solve import solve
 
 __version__ = "0.1.0"
 
-__all__ = ["Grid", "Density", "WgflowError", "GridMismatchError", "ConvergenceWarning"]
+__all__ = [
+    "Grid",
+    "Density",
+    "solve",
+    "SolveResult",
+    "flows",
+    "functionals",
+    "exact",
+    "gaussian",
+    "trackers",
+    "WgflowError",
+    "GridMismatchError",
+    "ConvergenceWarning",
+]

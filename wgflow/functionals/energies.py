@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import WgflowError, check_positive
 from ..grid import Grid
-from ._prox import power_log_prox_ratio
+from ._prox import WrightOmegaSolver, power_log_prox_ratio
 from .base import Functional
 
 
@@ -89,6 +89,7 @@ class InternalEnergy(Functional):
         if m <= 1.0:
             raise WgflowError(f"the internal energy needs an exponent m > 1, got m = {m!r}")
         self.m = m
+        self._omega = WrightOmegaSolver()
 
     @property
     def name(self) -> str:
@@ -105,4 +106,4 @@ class InternalEnergy(Functional):
             raise WgflowError(
                 f"the internal energy is convex: a KL-proximal step needs weight > 0, got {weight!r}"
             )
-        return power_log_prox_ratio(log_p, weight, self.m, grid.cell_volume)
+        return power_log_prox_ratio(log_p, weight, self.m, grid.cell_volume, self._omega)

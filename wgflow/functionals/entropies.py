@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import WgflowError, check_positive
 from ..grid import Grid
-from ._prox import entropy_log_prox_ratio, power_log_prox_ratio
+from ._prox import WrightOmegaSolver, entropy_log_prox_ratio, power_log_prox_ratio
 from .base import Functional
 
 
@@ -72,6 +72,7 @@ class TsallisEntropy(Functional):
 
     def __init__(self, a: float):
         self.a = _check_order(a)
+        self._omega = WrightOmegaSolver()
 
     @property
     def name(self) -> str:
@@ -94,7 +95,9 @@ class TsallisEntropy(Functional):
             )
         strength = -weight
         shift = strength / (self.a - 1.0)
-        return shift + power_log_prox_ratio(log_p + shift, strength, self.a, grid.cell_volume)
+        return shift + power_log_prox_ratio(
+            log_p + shift, strength, self.a, grid.cell_volume, self._omega
+        )
 
 
 class RenyiEntropy(Functional):

@@ -1,0 +1,120 @@
+"""The result of :func:`wgflow.solve`, with lossless ``.npz`` storage."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .density import Density
+from .errors import WgflowError
+from .grid import Grid
+
+
+@dataclass
+class SolveResult:
+    """A trajectory computed by :func:`wgflow.solve` (the contract of ``solve_ivp``).
+
+    Attributes
+    ----------
+    times : ndarray
+        Output times (those of ``densities``).
+    densities : list of Density
+        Densities at ``times``.
+    tracked : dict of str to ndarray
+        Recorded functionals; ``tracked_times[name]`` holds their times.
+    tracked_times : dict of str to ndarray
+        Times of each tracked series.
+    success : bool
+        False when the solver stopped early; the trajectory up to there is kept.
+    message : str
+        Why the solver stopped.
+    flow, method : str
+        What was solved and how.
+    settings : dict
+        The numerical parameters in force (``dt``, ``gamma``, ...).
+    statistics : dict
+        Solver counters, e.g. ``sinkhorn_iterations`` per step.
+    """
+
+    times: np.ndarray
+    densities: list[Density]
+    tracked: dict[str, np.ndarray]
+    tracked_times: dict[str, np.ndarray]
+    success: bool
+    message: str
+    flow: str
+    method: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    statistics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final(self) -> Density:
+        """The last density computed."""
+        return self.densities[-1]
+
+    @property
+    def grid(self) -> Grid:
+        """The grid of the trajectory."""
+        return self.densities[0].grid
+
+    def __repr__(self) -> str:
+        return (
+            f"SolveResult(flow={self.flow!r}, method={self.method!r}, success={self.success}, "
+            f"t=[{self.times[0]:.4g}, {self.times[-1]:.4g}], {len(self.densities)} densities, "
+            f"tracked={sorted(self.tracked)}, message={self.message!r})"
+        )
+
+    # -- storage ---------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the result to ``path`` (``.npz``); :meth:`load` restores it exactly."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz")
+        grid = self.grid
+        meta = {
+            "bounds": grid.bounds, "shape": grid.shape, "success": self.success,
+            "message": self.message, "flow": self.flow, "method": self.method,
+            "settings": self.settings, "statistics": self.statistics,
+            "tracked": sorted(self.tracked),
+        }
+        arrays = {
+            "times": self.times,
+            "values": np.stack([rho.values for rho in self.densities]),
+            "meta": np.array(json.dumps(meta, default=_to_json)),
+        }
+        for name in self.tracked:
+            arrays[f"tracked/{name}"] = self.tracked[name]
+            arrays[f"tracked_times/{name}"] = self.tracked_times[name]
+        np.savez_compressed(path, **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SolveResult":
+        """Read a result written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                grid = Grid(meta["bounds"], tuple(meta["shape"]))
+                return cls(
+                    times=data["times"],
+                    densities=[Density(grid, v) for v in data["values"]],
+                    tracked={n: data[f"tracked/{n}"] for n in meta["tracked"]},
+                    tracked_times={n: data[f"tracked_times/{n}"] for n in meta["tracked"]},
+                    success=meta["success"], message=meta["message"], flow=meta["flow"],
+                    method=meta["method"], settings=meta["settings"],
+                    statistics=meta["statistics"],
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            raise WgflowError(f"{path} is not a wgflow result file: {exc}") from exc
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} in a result file")

@@ -1,0 +1,143 @@
+"""``wgflow.solve``: integrate a flow from an initial density and record a trajectory."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .density import Density
+from .errors import WgflowError, check_positive
+from .flows import Flow
+from .result import SolveResult
+from .solvers import SOLVERS
+from .trackers import largest_increase, make_trackers
+
+#: Default number of stored densities (plus the initial one) when ``t_eval`` is not given.
+DEFAULT_OUTPUTS = 10
+
+
+def _step_sizes(t_end: float, dt: float) -> list[float]:
+    """``dt`` repeated, the last step shortened to land on ``t_end`` exactly."""
+    n = max(1, math.ceil(t_end / dt - 1e-9))
+    return [dt] * (n - 1) + [t_end - (n - 1) * dt]
+
+
+def _output_steps(t_eval: Sequence[float] | None, step_ends: np.ndarray) -> set[int]:
+    """Indices of the steps after which a density is stored (the nearest to each time)."""
+    n = len(step_ends)
+    if t_eval is None:
+        count = min(n, DEFAULT_OUTPUTS)
+        return {int(round(k * n / count)) - 1 for k in range(1, count + 1)}
+    t_eval = np.atleast_1d(np.asarray(t_eval, dtype=float))
+    if not np.isfinite(t_eval).all() or (t_eval < 0).any() or (t_eval > step_ends[-1] + 1e-12).any():
+        raise WgflowError(
+            f"t_eval must lie in [0, t_end = {step_ends[-1]:g}], got {t_eval.tolist()}"
+        )
+    steps = {int(np.argmin(np.abs(step_ends - t))) for t in t_eval if t > 0}
+    return steps | {n - 1}
+
+
+def solve(
+    flow: Flow,
+    rho0: Density,
+    t_end: float,
+    dt: float,
+    method: str = "jko",
+    track: Sequence[str] = (),
+    t_eval: Sequence[float] | None = None,
+    progress: bool = False,
+    **options: Any,
+) -> SolveResult:
+    """Integrate ``flow`` from ``rho0`` over ``[0, t_end]`` with time step ``dt``.
+
+    Parameters
+    ----------
+    flow : Flow
+        The equation, e.g. ``wg.flows.Heat()`` or ``wg.flows.PorousMedium(2)``.
+    rho0 : Density
+        Initial density (non-negative, positive mass).
+    t_end : float
+        Final time (> 0).
+    dt : float
+        Time step (> 0); the last step is shortened to end at ``t_end``.
+    method : str
+        Solver, one of the flow's ``methods`` (``"jko"`` for the gradient flows).
+    track : sequence of str
+        Tracker names (see :mod:`wgflow.trackers`): ``"shannon"``, ``"renyi:2"``,
+        ``"tsallis:2"``, ``"mass"``, ``"energy"``, ``"w2"``.
+    t_eval : sequence of float, optional
+        Times at which densities are stored (each snapped to the nearest step); default
+        ten evenly spaced step times.  ``t = 0`` and the last time are always stored.
+    progress : bool
+        Show a progress bar (tqdm).
+    **options
+        Passed to the solver, e.g. ``gamma``, ``tol`` for ``method="jko"`` (see
+        :class:`~wgflow.solvers.JKOSolver`).
+
+    Returns
+    -------
+    SolveResult
+        ``times``, ``densities``, ``final``, ``tracked``, ``success``, ``message``,
+        ``settings`` and ``statistics``.  A solver that cannot continue stops with
+        ``success=False`` and a message; the trajectory up to there is kept.
+    """
+    if not isinstance(flow, Flow):
+        raise WgflowError(
+            f"flow must be a wgflow flow (e.g. wg.flows.Heat()), got {type(flow).__name__}"
+        )
+    if not isinstance(rho0, Density):
+        raise WgflowError(f"rho0 must be a wgflow.Density, got {type(rho0).__name__}")
+    if rho0.mass <= 0:
+        raise WgflowError("rho0 has zero mass; a flow needs a density of positive mass")
+    t_end = check_positive("t_end", t_end)
+    dt = check_positive("dt", dt)
+    if not isinstance(method, str) or method not in flow.methods:
+        raise WgflowError(
+            f"unknown method {method!r} for the {flow.name} flow; accepted: "
+            f"{', '.join(map(repr, flow.methods))}"
+        )
+    trackers = make_trackers(track, rho0, flow.energy)
+    solver = SOLVERS[method](flow, rho0, **options)
+    steps = _step_sizes(t_end, dt)
+    outputs = _output_steps(t_eval, np.cumsum(steps))
+
+    times, densities = [0.0], [rho0]
+    for tracker in trackers:
+        tracker.record(0.0, rho0)
+    for index, step in enumerate(tqdm(steps, disable=not progress, desc=flow.name, unit="step")):
+        if not solver.step(step):
+            break
+        for tracker in trackers:
+            if tracker.every_step:
+                tracker.record(solver.t, solver.rho)
+        if index in outputs:
+            times.append(solver.t)
+            densities.append(solver.rho)
+            for tracker in trackers:
+                if not tracker.every_step:
+                    tracker.record(solver.t, solver.rho)
+    success = solver.status != "failed"
+    if not success and times[-1] != solver.t:
+        times.append(solver.t)
+        densities.append(solver.rho)
+    message = solver.message if not success else f"reached t_end = {t_end:g} in {len(steps)} steps"
+    unconverged = solver.statistics.get("unconverged_steps", 0)
+    if success and unconverged:
+        message += f"; {unconverged} steps stopped before the Sinkhorn tolerance"
+    statistics = dict(solver.statistics)
+    statistics["largest_increase"] = {t.name: largest_increase(t.values) for t in trackers}
+    return SolveResult(
+        times=np.array(times),
+        densities=densities,
+        tracked={t.name: np.array(t.values) for t in trackers},
+        tracked_times={t.name: np.array(t.times) for t in trackers},
+        success=success,
+        message=message,
+        flow=flow.name,
+        method=method,
+        settings={"t_end": t_end, "dt": dt, **solver.settings()},
+        statistics=statistics,
+    )

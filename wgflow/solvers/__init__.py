@@ -1,0 +1,9 @@
+"""Time steppers: the entropic JKO scheme and its Sinkhorn machinery."""
+
+from .base import Solver, StepFailure
+from .jko import JKOSolver
+
+#: ``method=`` names of :func:`wgflow.solve` and their solver classes.
+SOLVERS = {"jko": JKOSolver}
+
+__all__ = ["Solver", "StepFailure", "JKOSolver", "SOLVERS"]

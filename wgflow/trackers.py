@@ -1,0 +1,126 @@
+"""Trackers: named functionals recorded along a trajectory.
+
+Names (DESIGN.md section 1): ``"shannon"``, ``"tsallis:a"``, ``"renyi:a"`` (any order
+``a > 0``, ``a != 1``), ``"mass"``, ``"energy"`` (the flow's own functional) and
+``"w2"`` (Wasserstein distance to the initial density, computed with POT by
+:func:`wgflow.transport.wasserstein2`).  Cheap trackers are recorded after every step;
+``"w2"`` is recorded at the output times only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .density import Density
+from .errors import WgflowError
+from .functionals import Functional, RenyiEntropy, ShannonEntropy, TsallisEntropy
+from .transport import wasserstein2
+
+#: Tracker names accepted by :func:`make_trackers` (``a`` stands for an order).
+TRACKER_NAMES = ("shannon", "tsallis:a", "renyi:a", "mass", "energy", "w2")
+
+
+@dataclass
+class Tracker:
+    """One recorded quantity: a name, how to compute it, and when.
+
+    Attributes
+    ----------
+    name : str
+        The tracker's name (key of ``result.tracked``).
+    compute : callable
+        Maps a :class:`~wgflow.density.Density` to a float.
+    every_step : bool
+        Record after every step (True) or at the output times only (False).
+    times, values : list of float
+        What was recorded.
+    """
+
+    name: str
+    compute: Callable[[Density], float]
+    every_step: bool = True
+    times: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    def record(self, t: float, rho: Density) -> None:
+        """Evaluate at ``rho`` and append ``(t, value)``."""
+        self.times.append(float(t))
+        self.values.append(float(self.compute(rho)))
+
+
+def _order(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise WgflowError(
+            f"tracker {name!r} needs a numeric order after ':', e.g. 'renyi:2'"
+        ) from None
+
+
+def functional_from_name(name: str) -> Functional:
+    """The entropy named ``"shannon"``, ``"tsallis:a"`` or ``"renyi:a"``."""
+    kind, _, order = name.partition(":")
+    if kind == "shannon" and not order:
+        return ShannonEntropy()
+    if kind == "tsallis" and order:
+        return TsallisEntropy(_order(name, order))
+    if kind == "renyi" and order:
+        return RenyiEntropy(_order(name, order))
+    raise WgflowError(
+        f"unknown functional name {name!r}; accepted: 'shannon', 'tsallis:a', 'renyi:a'"
+    )
+
+
+def make_trackers(
+    names: Sequence[str], initial: Density, energy: Functional | None = None
+) -> list[Tracker]:
+    """Build trackers from names.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Tracker names, see :data:`TRACKER_NAMES`.
+    initial : Density
+        The reference of ``"w2"``.
+    energy : Functional, optional
+        The functional recorded as ``"energy"`` (a flow's energy).
+    """
+    if isinstance(names, str):
+        names = [names]
+    trackers = []
+    for name in names:
+        if not isinstance(name, str):
+            raise WgflowError(f"tracker names are strings, got {name!r}")
+        if name in (t.name for t in trackers):
+            continue
+        if name == "mass":
+            trackers.append(Tracker(name, lambda rho: rho.mass))
+        elif name == "energy":
+            if energy is None:
+                raise WgflowError("the 'energy' tracker needs a flow with an energy functional")
+            trackers.append(Tracker(name, energy))
+        elif name == "w2":
+            trackers.append(
+                Tracker(name, lambda rho: wasserstein2(initial, rho), every_step=False)
+            )
+        else:
+            try:
+                functional = functional_from_name(name)
+            except WgflowError:
+                raise WgflowError(
+                    f"unknown tracker {name!r}; accepted: {', '.join(map(repr, TRACKER_NAMES))}"
+                    " with a > 0, a != 1 (e.g. 'renyi:2')"
+                ) from None
+            trackers.append(Tracker(name, functional))
+    return trackers
+
+
+def largest_increase(values: Sequence[float]) -> float:
+    """Largest step-to-step increase of a recorded series (0 if it never increases)."""
+    values = np.asarray(values, dtype=float)
+    if values.size < 2:
+        return 0.0
+    return float(max(np.max(np.diff(values)), 0.0))
