@@ -53,9 +53,14 @@ class Density:
     @classmethod
     def from_function(cls, grid: Grid, function: Callable[..., np.ndarray]) -> "Density":
         """Sample ``function(x, y, ...)`` at the cell centres (coordinate arrays, ij order)."""
-        values = np.broadcast_to(
-            np.asarray(function(*grid.coordinates), dtype=float), grid.shape
-        )
+        values = np.asarray(function(*grid.coordinates), dtype=float)
+        try:
+            values = np.broadcast_to(values, grid.shape)
+        except ValueError:
+            raise WgflowError(
+                f"the function returned shape {values.shape}, which does not fit the grid "
+                f"shape {grid.shape}"
+            ) from None
         return cls(grid, values)
 
     @classmethod

@@ -35,12 +35,12 @@ def check_finite_nonnegative(name: str, values: np.ndarray) -> None:
     if not finite.all():
         index = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise WgflowError(
-            f"{name} must be finite; found {values[index]!r} at index {index}"
+            f"{name} must be finite; found {float(values[index])!r} at index {index}"
         )
     if (values < 0).any():
         index = tuple(int(i) for i in np.argwhere(values < 0)[0])
         raise WgflowError(
-            f"{name} must be non-negative; found {values[index]!r} at index {index}"
+            f"{name} must be non-negative; found {float(values[index])!r} at index {index}"
         )
 
 

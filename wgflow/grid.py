@@ -48,7 +48,12 @@ class Grid:
                 )
         if isinstance(shape, (int, np.integer)):
             shape = (int(shape),) * len(pairs)
-        shape = tuple(shape)
+        try:
+            shape = tuple(shape)
+        except TypeError:
+            raise WgflowError(
+                f"shape must be an int or a sequence of {len(pairs)} ints, got {shape!r}"
+            ) from None
         if len(shape) != len(pairs) or not all(
             isinstance(n, (int, np.integer)) and n >= 2 for n in shape
         ):
@@ -134,7 +139,8 @@ class Grid:
         )
 
     def __hash__(self) -> int:
-        return hash((self._bounds, self._shape))
+        # equality tolerates round-off in the bounds, so only the shape enters the hash
+        return hash(self._shape)
 
     def __repr__(self) -> str:
         return f"Grid(bounds={[list(p) for p in self._bounds]}, shape={self._shape})"

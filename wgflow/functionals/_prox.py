@@ -35,6 +35,11 @@ def solve_z_plus_log_z(
     else:
         with np.errstate(invalid="ignore"):
             u = np.where(yf < 1.0, yf, np.log(np.maximum(yf - np.log(np.maximum(yf, 1.0)), 1.0)))
+    # the root satisfies u <= log y for y > 1 and u <= y otherwise; clamping every iterate
+    # to this bound keeps a far-off start from creeping towards the root one unit per step
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = np.where(yf > 1.0, np.log(np.maximum(yf, 1.0)), yf)
+    np.minimum(u, upper, out=u)
     step = np.empty_like(u)
     for _ in range(_NEWTON_MAXITER):
         eu = np.exp(u)
@@ -42,8 +47,11 @@ def solve_z_plus_log_z(
         step -= yf
         step /= eu + 1.0
         u -= step
+        np.minimum(u, upper, out=u)
         if np.max(np.abs(step), initial=0.0) < _NEWTON_STOP:
             break
+    else:
+        raise ArithmeticError("Newton's method for z + log z = y did not converge")
     # exp(u - step) to second order in the last (tiny) step: no further exponential
     z = eu * (1.0 - step)
     z = np.where(finite, z, np.where(y > 0, np.inf, 0.0))

@@ -5,7 +5,10 @@ The KL-proximal map is what the entropic JKO scheme needs from a functional
 
     prox(p) = argmin_q  s F(q) + KL(q | p),
 
-returned as ``log(q / p)`` so that it is finite where ``p`` vanishes (vacuum).
+returned as ``log(q / p)``, which stays finite where ``p`` vanishes (vacuum) for the
+energies with a finite first variation at 0 (internal energies, potentials) and is
+``+inf`` there for ``∫ rho log rho`` (the exp-domain Sinkhorn loop then switches to the
+log domain).
 """
 
 from __future__ import annotations

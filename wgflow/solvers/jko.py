@@ -45,6 +45,24 @@ def _check_count(name: str, value: int, minimum: int) -> int:
     return int(value)
 
 
+def _debiased_log_prox_ratio(energy, weight: float, grid, log_u: np.ndarray):
+    """``log b = log u + log_prox(log p + log u)``: the prox of ``sigma F - <log u, q>``.
+
+    Cells where the reference vanishes (``log u = -inf``) get ``b = 0``: the linearised
+    debiasing term forbids mass there (limit of ``log u + ratio`` for every energy).
+    """
+    empty = np.isneginf(log_u)
+
+    def log_prox_ratio(log_p: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            ratio = log_u + energy.log_prox_ratio(log_p + log_u, weight, grid)
+        if empty.any():
+            ratio[empty] = -np.inf
+        return ratio
+
+    return log_prox_ratio
+
+
 class JKOSolver(Solver):
     """Entropic JKO time stepper.
 
@@ -145,8 +163,7 @@ class JKOSolver(Solver):
                 )
                 self._warm_log_u = log_u
 
-                def log_prox_ratio(lp: np.ndarray, log_u: np.ndarray = log_u) -> np.ndarray:
-                    return log_u + energy.log_prox_ratio(lp + log_u, weight, grid)
+                log_prox_ratio = _debiased_log_prox_ratio(energy, weight, grid, log_u)
 
                 result = self._solve(masses0, log_prox_ratio, self.tol if last else PREDICTOR_TOL)
                 reference = result.masses

@@ -1,0 +1,108 @@
+"""Input checks shared by the :mod:`wgflow.dae` modules (clear :class:`WgflowError` messages)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..density import Density
+from ..errors import WgflowError
+from ..grid import Grid
+
+
+def check_density(rho: Density, name: str = "rho") -> Density:
+    """Return ``rho`` if it is a :class:`~wgflow.density.Density` of positive mass."""
+    if not isinstance(rho, Density):
+        raise WgflowError(f"{name} must be a wgflow.Density, got {type(rho).__name__}")
+    if not rho.mass > 0.0:
+        raise WgflowError(
+            f"{name} has zero mass; accepted: a density with positive mass on its grid"
+        )
+    return rho
+
+
+def check_noise_time(t: float, name: str = "t") -> float:
+    """The noise variance (transport time) ``t``: a finite real number ``> 0``."""
+    if isinstance(t, bool) or not isinstance(t, (numbers.Real, np.floating, np.integer)):
+        raise WgflowError(
+            f"{name} (the noise variance) must be a real number > 0, got {t!r}"
+        )
+    value = float(t)
+    if not np.isfinite(value) or value <= 0.0:
+        raise WgflowError(
+            f"{name} (the noise variance) must be a finite number > 0, got {t!r}; "
+            "accepted: 0 < t < inf (t = 0 is the identity map)"
+        )
+    return value
+
+
+def check_positive_real(value: float, name: str, what: str = "") -> float:
+    """A finite real number ``> 0``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise WgflowError(f"{name}{what} must be a real number > 0, got {value!r}")
+    out = float(value)
+    if not np.isfinite(out) or out <= 0.0:
+        raise WgflowError(f"{name}{what} must be a finite number > 0, got {value!r}")
+    return out
+
+
+def check_int(value: int, name: str, minimum: int = 1) -> int:
+    """An integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise WgflowError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if int(value) < minimum:
+        raise WgflowError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_map_values(map_values: np.ndarray, grid: Grid, name: str = "map_values") -> np.ndarray:
+    """A map on ``grid``: a finite float array of shape ``(d, *grid.shape)``."""
+    try:
+        values = np.asarray(map_values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise WgflowError(
+            f"{name} must be an array of shape {(grid.ndim, *grid.shape)} (d, *grid.shape), "
+            f"got {type(map_values).__name__}"
+        ) from exc
+    expected = (grid.ndim, *grid.shape)
+    if values.shape != expected:
+        raise WgflowError(
+            f"{name} has shape {values.shape}; accepted: (d, *grid.shape) = {expected}, the "
+            "image of every cell centre (component k of the map in values[k])"
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise WgflowError(
+            f"{name} must be finite; found {values[index]!r} at index {index}"
+        )
+    return values
+
+
+def check_samples(samples: np.ndarray, dim: int | None = None, name: str = "samples") -> np.ndarray:
+    """Points as a finite ``(k, d)`` float array (``(k,)`` is read as 1-D points)."""
+    try:
+        arr = np.asarray(samples, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise WgflowError(f"{name} must be an array of shape (k, d) of real numbers") from exc
+    if arr.ndim == 1 and (dim is None or dim == 1):
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] == 0 or (dim is not None and arr.shape[1] != dim):
+        want = "(k, d)" if dim is None else f"(k, {dim})"
+        raise WgflowError(f"{name} must have shape {want} with k >= 1, got {arr.shape}")
+    if not 1 <= arr.shape[1] <= 3:
+        raise WgflowError(f"{name} must have d = 1, 2 or 3 columns, got {arr.shape[1]}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise WgflowError(
+            f"{name} must be finite; found {arr[row].tolist()} at row {row} "
+            f"({int(bad.any(axis=1).sum())} bad rows in all); remove NaN/inf samples first"
+        )
+    return arr
+
+
+def identity_map(grid: Grid) -> np.ndarray:
+    """The identity map on ``grid``: the cell centres, shape ``(d, *grid.shape)``."""
+    return np.stack(grid.coordinates, axis=0).astype(float)
