@@ -75,7 +75,7 @@ def check_map_values(map_values: np.ndarray, grid: Grid, name: str = "map_values
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise WgflowError(
-            f"{name} must be finite; found {values[index]!r} at index {index}"
+            f"{name} must be finite; found {float(values[index])!r} at index {index}"
         )
     return values
 

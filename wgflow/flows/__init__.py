@@ -1,6 +1,15 @@
 """Flows (PDEs) that wgflow integrates, each a Wasserstein gradient flow of an energy."""
 
 from .base import Flow
+from .backward import BackwardFlow, BackwardHeat, BackwardPorousMedium
 from .forward import FokkerPlanck, Heat, PorousMedium
 
-__all__ = ["Flow", "Heat", "PorousMedium", "FokkerPlanck"]
+__all__ = [
+    "Flow",
+    "Heat",
+    "PorousMedium",
+    "FokkerPlanck",
+    "BackwardFlow",
+    "BackwardHeat",
+    "BackwardPorousMedium",
+]

@@ -30,11 +30,14 @@ import numpy as np
 
 from ..density import Density
 from ..errors import ConvergenceWarning, WgflowError, check_positive
-from ..flows import Flow
+from ..flows import BackwardFlow, Flow
 from ..transport import make_kernel
 from .base import Solver, StepFailure
 from .sinkhorn import entropic_proximal_step, symmetric_log_scaling
 
+
+#: Default smoothing scale of the backward flows, in cells (of the coarsest axis).
+DEFAULT_SMOOTHING_CELLS = 2.0
 
 #: Sinkhorn tolerance of the solves that only supply the next linearisation point.
 PREDICTOR_TOL = 1e-3
@@ -111,9 +114,19 @@ class JKOSolver(Solver):
         tol: float = 1e-6,
         max_iter: int = 20_000,
         log_domain: bool = False,
+        smoothing: float | None = None,
     ):
         super().__init__(flow, rho0, t0)
         grid = rho0.grid
+        self.backward = isinstance(flow, BackwardFlow)
+        if smoothing is not None and not self.backward:
+            raise WgflowError(
+                f"smoothing regularises the backward flows only; {flow.name} does not take it"
+            )
+        self.smoothing = (
+            DEFAULT_SMOOTHING_CELLS * max(grid.spacing) if smoothing is None
+            else check_positive("smoothing", smoothing)
+        ) if self.backward else None
         self.debias = bool(debias)
         if gamma is None:
             factor = (2.0 if self.debias else 1.0) if gamma_factor is None else gamma_factor
@@ -126,8 +139,9 @@ class JKOSolver(Solver):
         self.kernel_kind = kernel
         self.log_domain = bool(log_domain)
         self.energy = flow.energy
-        # the energy must have a KL-proximal map: fail here rather than at the first step
-        self.energy.log_prox_ratio(np.zeros(grid.shape), 1.0, grid)
+        if not self.backward:
+            # the energy must have a KL-proximal map: fail here rather than at the first step
+            self.energy.log_prox_ratio(np.zeros(grid.shape), 1.0, grid)
         self._warm_log_b: np.ndarray | None = None
         self._warm_log_u: np.ndarray | None = None
         self.statistics.update(
@@ -140,6 +154,7 @@ class JKOSolver(Solver):
             "debias": self.debias,
             "debias_iterations": self.debias_iterations if self.debias else 0,
             "kernel": self.kernel_kind,
+            **({"smoothing": self.smoothing} if self.backward else {}),
             "tol": self.tol,
             "max_iter": self.max_iter,
         }
@@ -147,7 +162,9 @@ class JKOSolver(Solver):
     def advance(self, dt: float) -> np.ndarray:
         grid = self.rho.grid
         weight = 2.0 * dt / self.gamma
-        energy = self.energy
+        energy = (
+            self.flow.step_energy(self.rho, self.smoothing) if self.backward else self.energy
+        )
         masses0 = self.rho.masses
         sweeps = 0
         if not self.debias:

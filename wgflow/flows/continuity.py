@@ -1,0 +1,148 @@
+"""The continuity equation ``d_t rho = -div(rho v)`` (eqs. (6) and (14) of the paper).
+
+The velocity is a field of time and space.  It is given either as a function
+``velocity(t, x, y, ...) -> (v_1, ..., v_d)`` of the time and the coordinate arrays, or
+as the gradient of a potential, ``Continuity.from_potential(V)`` with ``v = grad V_t``
+(the paper's ``V_t``, e.g. ``log mu_t`` for the continuous DAE).  The flow has no energy:
+it is not a gradient flow in general, so ``energy`` is ``None`` and the ``"energy"``
+tracker is refused.  It is integrated by the finite-volume solver
+(:class:`~wgflow.solvers.FiniteVolumeSolver`, ``method="finite-volume"``), which needs
+the normal velocity at the interior cell faces: :meth:`Continuity.face_velocities`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import WgflowError
+from ..grid import Grid
+from .base import Flow
+
+
+def face_coordinates(grid: Grid, axis: int) -> tuple[np.ndarray, ...]:
+    """Coordinate arrays (``indexing="ij"``) of the interior faces normal to ``axis``.
+
+    Along ``axis`` the faces sit at ``a + (i + 1) h``, ``i = 0 .. n - 2`` (the walls carry
+    no flux and are left out); along the other axes at the cell centres.  Each array has
+    the grid's shape with ``n - 1`` along ``axis``.
+    """
+    axes = list(grid.axes)
+    a = grid.bounds[axis][0]
+    h = grid.spacing[axis]
+    axes[axis] = a + h * np.arange(1, grid.shape[axis])
+    return tuple(np.meshgrid(*axes, indexing="ij"))
+
+
+def face_shape(grid: Grid, axis: int) -> tuple[int, ...]:
+    """Shape of the interior-face arrays normal to ``axis``."""
+    shape = list(grid.shape)
+    shape[axis] -= 1
+    return tuple(shape)
+
+
+class Continuity(Flow):
+    """Continuity equation ``d_t rho = -div(rho v)`` with a prescribed velocity field.
+
+    Parameters
+    ----------
+    velocity : callable
+        ``velocity(t, x, y, ...)`` returns a sequence of ``d`` arrays (the components of
+        ``v``), each broadcastable to the shape of the coordinate arrays it receives.  It is
+        called with the coordinates of the interior cell faces (see
+        :func:`face_coordinates`), once per axis and time, so it must be vectorised.  The
+        walls carry no flux whatever ``v`` is there (mass stays in the box).
+
+    Examples
+    --------
+    >>> rotation = Continuity(lambda t, x, y: (-y, x))
+    >>> compression = Continuity.from_potential(lambda t, x: -x**2 / 2)   # v = -x
+    """
+
+    name = "continuity"
+    equation = "d_t rho = -div(rho v)"
+    methods = ("finite-volume",)
+
+    def __init__(self, velocity: Callable[..., Sequence[np.ndarray]]):
+        if not callable(velocity):
+            raise WgflowError(
+                "the velocity must be a function velocity(t, x, y, ...) returning d arrays, "
+                f"got {type(velocity).__name__}"
+            )
+        self.velocity = velocity
+        self.potential: Callable[..., np.ndarray] | None = None
+
+    @classmethod
+    def from_potential(cls, potential: Callable[..., np.ndarray]) -> "Continuity":
+        """The continuity equation of the gradient field ``v = grad V_t``.
+
+        ``potential(t, x, y, ...)`` is evaluated at the cell centres; the normal velocity
+        at a face is the difference quotient ``(V_{i+1} - V_i) / h`` of the two cells it
+        separates (second-order accurate at the face, and exactly the discrete gradient
+        whose adjoint is the finite-volume divergence).
+        """
+        if not callable(potential):
+            raise WgflowError(
+                "the potential must be a function V(t, x, y, ...) returning an array, "
+                f"got {type(potential).__name__}"
+            )
+        flow = cls.__new__(cls)
+        flow.velocity = None
+        flow.potential = potential
+        return flow
+
+    @property
+    def energy(self) -> None:
+        """``None``: a prescribed velocity field is not the gradient flow of an energy."""
+        return None
+
+    def face_velocities(self, t: float, grid: Grid) -> list[np.ndarray]:
+        """Normal velocities at the interior faces at time ``t``, one array per axis.
+
+        Raises
+        ------
+        WgflowError
+            If the velocity has the wrong number of components or shapes, or the potential
+            the wrong shape.  Non-finite values are returned as they are (the solver
+            decides whether they are an input error or a blow-up).
+        """
+        if self.potential is not None:
+            values = np.asarray(self.potential(t, *grid.coordinates), dtype=float)
+            try:
+                values = np.broadcast_to(values, grid.shape)
+            except ValueError:
+                raise WgflowError(
+                    f"the potential V(t, x, ...) returned shape {values.shape}, which does not "
+                    f"fit the grid shape {grid.shape}"
+                ) from None
+            return [np.diff(values, axis=k) / h for k, h in enumerate(grid.spacing)]
+        faces = []
+        for axis in range(grid.ndim):
+            components = self.velocity(t, *face_coordinates(grid, axis))
+            try:
+                count = len(components)
+            except TypeError:
+                count = None
+            if count != grid.ndim:
+                raise WgflowError(
+                    f"the velocity must return a sequence of {grid.ndim} component arrays "
+                    f"(one per axis) on a {grid.ndim}-D grid, got "
+                    f"{'a ' + type(components).__name__ if count is None else f'{count} components'}"
+                )
+            component = np.asarray(components[axis], dtype=float)
+            shape = face_shape(grid, axis)
+            try:
+                component = np.broadcast_to(component, shape)
+            except ValueError:
+                raise WgflowError(
+                    f"velocity component {axis} has shape {component.shape}, which does not fit "
+                    f"the face coordinate arrays of shape {shape} it was called with"
+                ) from None
+            faces.append(component)
+        return faces
+
+    def __repr__(self) -> str:
+        if self.potential is not None:
+            return f"Continuity.from_potential({getattr(self.potential, '__name__', 'V')})"
+        return f"Continuity({getattr(self.velocity, '__name__', 'velocity')})"
