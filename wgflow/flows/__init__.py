@@ -1,6 +1,7 @@
 """Flows (PDEs) that wgflow integrates, each a Wasserstein gradient flow of an energy."""
 
 from .base import Flow
+from .continuity import Continuity
 from .backward import BackwardFlow, BackwardHeat, BackwardPorousMedium
 from .forward import FokkerPlanck, Heat, PorousMedium
 
@@ -9,6 +10,7 @@ __all__ = [
     "Heat",
     "PorousMedium",
     "FokkerPlanck",
+    "Continuity",
     "BackwardFlow",
     "BackwardHeat",
     "BackwardPorousMedium",

@@ -19,6 +19,7 @@ class Heat(Flow):
     """
 
     name = "heat"
+    methods = ("jko", "finite-volume")
     equation = "d_t rho = Lap rho"
 
     @property
@@ -34,6 +35,7 @@ class PorousMedium(Flow):
     """
 
     name = "porous-medium"
+    methods = ("jko", "finite-volume")
 
     def __init__(self, m: float):
         m = check_positive("porous-medium exponent m", m)
@@ -65,6 +67,7 @@ class FokkerPlanck(Flow):
     """
 
     name = "fokker-planck"
+    methods = ("jko", "finite-volume")
     equation = "d_t rho = Lap rho + div(rho grad V)"
 
     def __init__(self, potential: Callable[..., np.ndarray] | np.ndarray):

@@ -31,6 +31,7 @@ import numpy as np
 from ..density import Density
 from ..errors import ConvergenceWarning, WgflowError, check_positive
 from ..flows import BackwardFlow, Flow
+from ..flows.backward import smooth
 from ..transport import make_kernel
 from .base import Solver, StepFailure
 from .sinkhorn import entropic_proximal_step, symmetric_log_scaling
@@ -66,6 +67,12 @@ def _debiased_log_prox_ratio(energy, weight: float, grid, log_u: np.ndarray):
     return log_prox_ratio
 
 
+def _roughness(rho: Density) -> float:
+    """L1 fraction of ``rho`` removed by a Gaussian filter of one cell."""
+    smoothed = smooth(rho, max(rho.grid.spacing))
+    return float(np.abs(rho.values - smoothed).sum() / rho.values.sum())
+
+
 class JKOSolver(Solver):
     """Entropic JKO time stepper.
 
@@ -96,6 +103,14 @@ class JKOSolver(Solver):
         Sinkhorn sweeps per proximal solve before a :class:`~wgflow.errors.ConvergenceWarning`.
     log_domain : bool
         Run every step in the log domain (default: exp domain with automatic fallback).
+    smoothing : float, optional
+        Backward flows only: the standard deviation (length units) of the Gaussian filter
+        applied to the density before its first variation is frozen; the regularisation
+        of the ill-posed flow (default two cells).  Reported in ``settings``.
+    roughness_limit : float
+        Backward flows only: the run stops with ``success = False`` once a one-cell
+        Gaussian filter removes more than this fraction of the density and twice the
+        fraction it removes from the initial density (default 0.05).
     """
 
     method = "jko"
@@ -115,6 +130,7 @@ class JKOSolver(Solver):
         max_iter: int = 20_000,
         log_domain: bool = False,
         smoothing: float | None = None,
+        roughness_limit: float = 0.05,
     ):
         super().__init__(flow, rho0, t0)
         grid = rho0.grid
@@ -127,6 +143,8 @@ class JKOSolver(Solver):
             DEFAULT_SMOOTHING_CELLS * max(grid.spacing) if smoothing is None
             else check_positive("smoothing", smoothing)
         ) if self.backward else None
+        self.roughness_limit = check_positive("roughness_limit", roughness_limit)
+        self._initial_roughness: float | None = None
         self.debias = bool(debias)
         if gamma is None:
             factor = (2.0 if self.debias else 1.0) if gamma_factor is None else gamma_factor
@@ -186,7 +204,32 @@ class JKOSolver(Solver):
                 reference = result.masses
                 sweeps += result.iterations + symmetric_sweeps
         self._record(result, sweeps)
-        return result.masses / grid.cell_volume
+        values = result.masses / grid.cell_volume
+        if self.backward:
+            self._check_roughness(values)
+        return values
+
+    def _check_roughness(self, values: np.ndarray) -> None:
+        """Stop a backward flow whose density has become rough (DESIGN.md section 3).
+
+        Roughness is the L1 fraction of the density that a one-cell Gaussian filter
+        removes: about ``(h / width)^2 / 2`` for a resolved smooth density, O(1) once
+        noise is amplified or the density collapses onto a few cells (e.g. a Gaussian at
+        its singular time).  The run stops when it exceeds ``roughness_limit`` and twice
+        the roughness of the initial density.
+        """
+        roughness = _roughness(Density(self.rho.grid, values))
+        if self._initial_roughness is None:
+            self._initial_roughness = _roughness(self.rho)
+        self.statistics.setdefault("roughness", []).append(roughness)
+        limit = max(self.roughness_limit, 2.0 * self._initial_roughness)
+        if roughness > limit:
+            raise StepFailure(
+                f"the density has become rough (fraction {roughness:.3f} removed by a one-cell "
+                f"filter > {limit:.3g}): the backward flow has amplified noise or collapsed; "
+                f"raise the regularisation option smoothing (now {self.smoothing:.4g}) or stop "
+                "earlier"
+            )
 
     def _solve(self, masses0: np.ndarray, log_prox_ratio, tol: float | None = None):
         result = entropic_proximal_step(
