@@ -43,6 +43,7 @@ DEFAULT_SMOOTHING_CELLS = 2.0
 #: Sinkhorn tolerance of the solves that only supply the next linearisation point.
 PREDICTOR_TOL = 1e-3
 
+
 def _check_count(name: str, value: int, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise WgflowError(f"{name} must be an integer >= {minimum}, got {value!r}")
@@ -197,9 +198,7 @@ class JKOSolver(Solver):
                     warm_log_u=self._warm_log_u,
                 )
                 self._warm_log_u = log_u
-
                 log_prox_ratio = _debiased_log_prox_ratio(energy, weight, grid, log_u)
-
                 result = self._solve(masses0, log_prox_ratio, self.tol if last else PREDICTOR_TOL)
                 reference = result.masses
                 sweeps += result.iterations + symmetric_sweeps
