@@ -147,6 +147,8 @@ def memory():
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 256^2 and 3-D problems")
+    parser.add_argument("--output", type=Path, default=RESULTS / "bench_jko.json",
+                        help="where the JSON goes (default benchmarks/results/bench_jko.json)")
     args = parser.parse_args(argv)
     rows = heat_2d() + heat_1d_pot()
     rows += barenblatt(2, 128, gamma=1 / 128**2, baseline_gamma=0.5 / 128**2)
@@ -163,8 +165,8 @@ def main(argv=None) -> int:
     print("memory of one 2-D JKO step (tracemalloc peak): " + ", ".join(
         f"{m['cells']} cells: {m['peak_bytes'] / 2**20:.1f} MiB ({m['bytes_per_cell']:.0f} B/cell)"
         for m in mem["runs"]) + "  -> linear in the number of cells, no N x N matrix")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / "bench_jko.json"
+    path = args.output
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"rows": rows, "order": order, "memory": mem}, indent=2))
     print(f"\nwrote {path}")
     return 0

@@ -1,0 +1,30 @@
+"""The benchmark script as a long test (``pytest -m benchmark``): it must run and its
+accuracy figures must meet the targets of the core issue (times are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.benchmark
+def test_bench_jko_quick_meets_the_accuracy_targets(capsys, tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    import bench_jko
+
+    output = tmp_path / "bench_jko.json"
+    assert bench_jko.main(["--quick", "--output", str(output)]) == 0
+    data = json.loads(output.read_text())
+    errors = {(r["problem"], r["solver"]): r["error"] for r in data["rows"]}
+    assert errors[("heat-2d-128", "wgflow jko")] < 1e-2
+    assert errors[("barenblatt-2d-128", "wgflow jko")] < 1.6e-2
+    assert errors[("barenblatt-2d-128", "wgflow jko")] < errors[("barenblatt-2d-128", "plain banded JKO")]
+    assert 0.8 <= data["order"]["slope"] <= 1.2
+    per_cell = [m["bytes_per_cell"] for m in data["memory"]["runs"]]
+    assert max(per_cell) < 1.5 * min(per_cell)  # linear in the number of cells
+    assert "order in dt" in capsys.readouterr().out
