@@ -145,7 +145,7 @@ def test_pushforward_covariance_matches_eq13(t):
 @pytest.mark.parametrize("scheme", ["m4", "cic"])
 def test_deposit_moments(scheme):
     """M4' keeps the covariance of the transported cell masses; CIC adds ~h^2/6 (first order)."""
-    sizes, errs = [32, 64, 128], []
+    sizes, errs = [48, 96, 192], []
     t = 0.5
     exact = G.dae_pushforward(G.Gaussian(M0, S0), t).cov
     for n in sizes:
@@ -190,13 +190,15 @@ def test_initial_velocity_is_minus_laplacian():
     grid = wg.Grid([(-6, 6)], 800)
     w, m, v = np.array([0.4, 0.6]), np.array([-1.5, 1.0]), np.array([0.3, 0.5])
 
+    def comp(y, mi, vi):
+        return np.exp(-((y - mi) ** 2) / (2 * vi)) / np.sqrt(2 * np.pi * vi)
+
     def pdf(y):
-        return sum(wi * np.exp(-((y - mi) ** 2) / (2 * vi)) / np.sqrt(2 * np.pi * vi) for wi, mi, vi in zip(w, m, v))
+        return sum(wi * comp(y, mi, vi) for wi, mi, vi in zip(w, m, v))
 
     def pdf_xx(y):
         return sum(
-            wi * np.exp(-((y - mi) ** 2) / (2 * vi)) / np.sqrt(2 * np.pi * vi) * (((y - mi) / vi) ** 2 - 1 / vi)
-            for wi, mi, vi in zip(w, m, v)
+            wi * comp(y, mi, vi) * (((y - mi) / vi) ** 2 - 1 / vi) for wi, mi, vi in zip(w, m, v)
         )
 
     rho = wg.Density.from_function(grid, pdf)
@@ -218,7 +220,7 @@ def test_initial_velocity_is_minus_laplacian():
 def test_w2_equals_transport_cost_1d():
     grid = wg.Grid([(-6, 6)], 600)
     rho = wg.Density.from_function(
-        grid, lambda y: 0.4 * np.exp(-((y + 1.5) ** 2) / 0.6) + 0.6 * np.exp(-((y - 1.0) ** 2) / 1.0)
+        grid, lambda y: 0.4 * np.exp(-((y + 1.5) ** 2) / 0.6) + 0.6 * np.exp(-((y - 1.0) ** 2))
     )
     for t in (0.2, 0.5, 1.0):
         phi = dae_map(rho, t)
@@ -236,7 +238,7 @@ def test_w2_equals_transport_cost_1d():
 
 def test_w2_equals_transport_cost_2d_emd():
     """Non-Gaussian 2-D data: POT's exact LP (ot.emd2) on a small grid."""
-    grid = wg.Grid([(-4, 4), (-4, 4)], 24)
+    grid = wg.Grid([(-4, 4), (-4, 4)], 32)
     x1, x2 = grid.coordinates
     values = np.exp(-((x1 + 1.2) ** 2 + (x2 - 0.5) ** 2) / 1.0) + 0.7 * np.exp(
         -((x1 - 1.0) ** 2) / 0.8 - ((x2 + 0.8) ** 2) / 1.5 - 0.3 * (x1 - 1.0) * (x2 + 0.8)
@@ -255,7 +257,8 @@ def test_w2_equals_transport_cost_2d_emd():
     w2_grid = wasserstein2(rho, pushforward(rho, phi))
     print(f"2-D: ||Phi - id|| = {cost:.6f}, emd2 points {w2_points:.6f}, W2 grid {w2_grid:.6f}")
     assert abs(w2_points - cost) < 1e-6 * cost
-    assert abs(w2_grid - cost) < 0.05 * cost
+    # grid level: two quantised measures, an O(h) discretisation error
+    assert abs(w2_grid - cost) < grid.spacing[0]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -264,7 +267,8 @@ def test_w2_equals_transport_cost_2d_emd():
 def test_bad_maps_are_rejected():
     grid = wg.Grid([(-2, 2), (-2, 2)], 10)
     rho = wg.exact.heat_gaussian(grid, [0, 0], 0.3, 0.0)
-    with pytest.raises(WgflowError, match=r"shape \(10, 10\); accepted: \(d, \*grid.shape\) = \(2, 10, 10\)"):
+    accepted = r"shape \(10, 10\); accepted: \(d, \*grid.shape\) = \(2, 10, 10\)"
+    with pytest.raises(WgflowError, match=accepted):
         pushforward(rho, np.zeros((10, 10)))
     with pytest.raises(WgflowError, match="accepted"):
         pushforward(rho, np.zeros((2, 10, 11)))
@@ -272,8 +276,8 @@ def test_bad_maps_are_rejected():
     bad[0, 3, 4] = np.nan
     with pytest.raises(WgflowError, match=r"finite; found nan at index \(0, 3, 4\)"):
         pushforward(rho, bad)
-    with pytest.raises(WgflowError, match="unknown pushforward scheme 'spline'"):
-        pushforward(rho, identity_map(grid), "spline")
+    with pytest.raises(WgflowError, match="unknown pushforward scheme 'cubic'"):
+        pushforward(rho, identity_map(grid), "cubic")
     with pytest.raises(WgflowError, match="mass_tol"):
         pushforward(rho, identity_map(grid), mass_tol=0.0)
 

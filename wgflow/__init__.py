@@ -8,7 +8,7 @@ Quick start::
     res = wg.solve(wg.flows.Heat(), rho0, t_end=0.05, dt=1e-3, track=["shannon", "w2"])
 """
 
-from . import exact, flows, functionals, gaussian, trackers
+from . import dae, exact, flows, functionals, gaussian, trackers
 from .density import Density
 from .errors import ConvergenceWarning, GridMismatchError, WgflowError
 from .grid import Grid
@@ -23,6 +23,7 @@ __all__ = [
     "solve",
     "SolveResult",
     "flows",
+    "dae",
     "functionals",
     "exact",
     "gaussian",

@@ -15,9 +15,9 @@ quadrature rule on the cell values of ``mu``:
     log-sum-exp where they underflow), so the map is the exact posterior mean of the discrete
     measure *everywhere*, also where the smoothed density underflows.  Spectrally accurate for
     the Gaussian kernel once ``sqrt(t)`` spans a few cells.
-``"spline"``
+``"cubic"``
     the exact integral of the kernel against the local cubic interpolant of the values
-    (:func:`~wgflow.dae.noise.spline_weights`): fourth order for smooth data whatever the
+    (:func:`~wgflow.dae.noise.cubic_weights`): fourth order for smooth data whatever the
     kernel's smoothness.  Used by default for the Laplace and box laws.
 non-separable laws
     the midpoint rule on the grid of cell offsets, by FFT.
@@ -37,12 +37,12 @@ from scipy.special import logsumexp
 from ..density import Density
 from ..errors import WgflowError
 from ..grid import Grid
-from .noise import QUADRATURES, NoiseLaw, midpoint_log_weights, spline_weights
+from .noise import QUADRATURES, NoiseLaw, midpoint_log_weights, cubic_weights
 
 __all__ = ["PosteriorMean", "posterior_mean", "smoothed_log_density", "resolve_quadrature"]
 
 #: Where the smoothed density is below this fraction of its maximum, a linear-weight quadrature
-#: (``"spline"``, FFT) cannot resolve the ratio: the map is the identity there.
+#: (``"cubic"``, FFT) cannot resolve the ratio: the map is the identity there.
 RELATIVE_FLOOR = 1e-14
 
 _TINY = 1e-280
@@ -133,7 +133,7 @@ def _axis_matrices(law: NoiseLaw, grid: Grid, t: float, quadrature: str) -> list
             if quadrature == "midpoint":
                 mat = midpoint_log_weights(law, x, h, t)
             else:
-                mat = spline_weights(law, x, h, t)
+                mat = cubic_weights(law, x, h, t)
             if len(_CACHE) >= _CACHE_MAX:
                 _CACHE.pop(next(iter(_CACHE)))
             _CACHE[key] = mat
@@ -169,7 +169,7 @@ def posterior_mean(
     t : float
         Noise variance ``> 0``.
     quadrature : str
-        ``"auto"`` (the law's default), ``"midpoint"`` or ``"spline"``.
+        ``"auto"`` (the law's default), ``"midpoint"`` or ``"cubic"``.
 
     Returns
     -------
@@ -238,7 +238,9 @@ def posterior_mean(
     # where undefined: the identity (no data within reach of the noise); always inside the box
     for k, ((a, b), c) in enumerate(zip(grid.bounds, grid.coordinates)):
         mean[k] = np.clip(np.where(defined, mean[k], c), a, b)
-    return PosteriorMean(mean=mean, log_smoothed=log_smoothed, defined=defined, quadrature=quadrature)
+    return PosteriorMean(
+        mean=mean, log_smoothed=log_smoothed, defined=defined, quadrature=quadrature
+    )
 
 
 def smoothed_log_density(

@@ -87,8 +87,8 @@ def dae_map(
         :class:`~wgflow.dae.noise.NoiseLaw`, or a standardised density ``pdf(e_1, ..., e_d)``
         (wrapped in :class:`~wgflow.dae.noise.CustomNoise`).
     quadrature : str
-        ``"auto"`` (the law's default: ``"midpoint"`` for Gaussian noise, ``"spline"`` for
-        Laplace and box noise), ``"midpoint"`` or ``"spline"``; see
+        ``"auto"`` (the law's default: ``"midpoint"`` for Gaussian noise, ``"cubic"`` for
+        Laplace and box noise), ``"midpoint"`` or ``"cubic"``; see
         :mod:`wgflow.dae.convolution`.
 
     Returns
@@ -96,6 +96,14 @@ def dae_map(
     numpy.ndarray
         Shape ``(d, *grid.shape)``: ``Phi_t(x_i)[k]`` in ``[k, i...]``.  Finite everywhere; the
         identity where the smoothed density vanishes (module docstring).
+
+    Notes
+    -----
+    Accuracy (tests/test_dae_maps.py): for Gaussian data and noise the midpoint rule matches
+    eq. (13) to ~1e-7 relative on a 64^2 grid; its error behaves like
+    ``exp(-2 pi^2 s^2 / h^2)`` with ``s^2`` the posterior variance (about ``t`` for small
+    ``t``), so it needs ``sqrt(t) >~ h``.  The ``"cubic"`` rule (Laplace, box) is fourth order
+    in ``h`` against a direct quadrature of eq. (4), whatever ``t``.
 
     Raises
     ------
@@ -170,7 +178,7 @@ def initial_velocity(
     t: float,
     noise: NoiseLike = "gaussian",
     quadrature: str = "auto",
-    scheme: str = "m4",
+    scheme: str = "auto",
 ) -> np.ndarray:
     """``(Phi_t # mu0 - mu0) / t``: the difference quotient of the pushforward at ``t = 0``.
 
@@ -204,7 +212,7 @@ def map_l2_distance(
 
 
 def interpolate_map(grid: Grid, map_values: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Evaluate a map given at the cell centres at arbitrary points (cubic spline).
+    """Evaluate a map given at the cell centres at arbitrary points (local cubic).
 
     The displacement ``T(x) - x`` is interpolated with local tensor-product cubics (4-point
     Lagrange, fourth order); it is extrapolated over the half cells next to the walls and held

@@ -8,7 +8,7 @@ what those convolutions need:
 * separable laws (a product of one-dimensional densities, one per axis) give one small
   ``n x n`` matrix per axis -- either the midpoint rule (log-domain, positive weights) or the
   exact integral of the kernel against the local cubic interpolant of the grid values
-  (:func:`spline_weights`, fourth order for any kernel with a closed-form moment);
+  (:func:`cubic_weights`, fourth order for any kernel with a closed-form moment);
 * non-separable laws give the kernel sampled on the grid of cell offsets (FFT convolution).
 
 Laws
@@ -42,7 +42,7 @@ __all__ = [
     "CustomNoise",
     "NOISE_NAMES",
     "resolve_noise",
-    "spline_weights",
+    "cubic_weights",
     "midpoint_log_weights",
 ]
 
@@ -50,7 +50,7 @@ __all__ = [
 NOISE_NAMES: tuple[str, ...] = ("gaussian", "laplace", "box", "uniform", "ball")
 
 #: Quadrature rules of the convolutions (see :func:`wgflow.dae.dae_map`).
-QUADRATURES: tuple[str, ...] = ("auto", "midpoint", "spline")
+QUADRATURES: tuple[str, ...] = ("auto", "midpoint", "cubic")
 
 
 class NoiseLaw(ABC):
@@ -86,9 +86,9 @@ class NoiseLaw(ABC):
     def interval_moments(
         self, delta: np.ndarray, lo: float, hi: float, t: float, pmax: int
     ) -> np.ndarray:
-        """``∫_lo^hi p_t(delta - u) u^p du`` for ``p = 0..pmax``, shape ``(pmax+1, *delta.shape)``.
+        """``∫_lo^hi p_t(delta - u) u^p du``, ``p = 0..pmax``; shape ``(pmax+1, *delta.shape)``.
 
-        Needed by the ``"spline"`` quadrature (separable laws with closed-form moments).
+        Needed by the ``"cubic"`` quadrature (separable laws with closed-form moments).
         """
         raise WgflowError(
             f"the noise law {self.name!r} has no closed-form kernel moments; use "
@@ -138,12 +138,12 @@ class GaussianNoise(NoiseLaw):
 class LaplaceNoise(NoiseLaw):
     """Independent Laplace coordinates, ``p_t(u) = exp(-|u|/b) / (2b)`` with ``b = sqrt(t/2)``.
 
-    The kernel has a kink at 0 (a cell centre), so its default quadrature is ``"spline"``: the
+    The kernel has a kink at 0 (a cell centre), so its default quadrature is ``"cubic"``: the
     kernel is integrated exactly against the local cubic interpolant of the grid values.
     """
 
     name = "laplace"
-    quadratures = ("spline", "midpoint")
+    quadratures = ("cubic", "midpoint")
 
     @staticmethod
     def scale(t: float) -> float:
@@ -212,12 +212,12 @@ class LaplaceNoise(NoiseLaw):
 class UniformBoxNoise(NoiseLaw):
     """Uniform noise on the box ``[-a, a]^d`` with ``a = sqrt(3 t)`` (variance ``t`` per axis).
 
-    The kernel jumps at ``±a``, so its default quadrature is ``"spline"`` (exact integral of
+    The kernel jumps at ``±a``, so its default quadrature is ``"cubic"`` (exact integral of
     the kernel against the local cubic interpolant of the grid values).
     """
 
     name = "box"
-    quadratures = ("spline", "midpoint")
+    quadratures = ("cubic", "midpoint")
 
     @staticmethod
     def half_width(t: float) -> float:
@@ -258,7 +258,11 @@ class _NonSeparable(NoiseLaw):
     quadratures = ("midpoint",)
 
     def __init__(self, subcells: int = 1):
-        if isinstance(subcells, bool) or not isinstance(subcells, (int, np.integer)) or subcells < 1:
+        if (
+            isinstance(subcells, bool)
+            or not isinstance(subcells, (int, np.integer))
+            or subcells < 1
+        ):
             raise WgflowError(f"subcells must be an integer >= 1, got {subcells!r}")
         self.subcells = int(subcells)
 
@@ -464,7 +468,7 @@ def _lagrange_coefficients(n: int) -> tuple[np.ndarray, np.ndarray]:
     return start, coef
 
 
-def spline_weights(law: NoiseLaw, x: np.ndarray, h: float, t: float) -> np.ndarray:
+def cubic_weights(law: NoiseLaw, x: np.ndarray, h: float, t: float) -> np.ndarray:
     """Weights ``W`` with ``(W f)_i = ∫ p_t(x_i - y) (I f)(y) dy`` exactly, on one axis.
 
     ``I f`` is the local cubic (4-point Lagrange) interpolant of the values ``f`` at the cell
@@ -494,7 +498,7 @@ def spline_weights(law: NoiseLaw, x: np.ndarray, h: float, t: float) -> np.ndarr
     n = x.size
     if n < 4:
         raise WgflowError(
-            f"quadrature='spline' needs at least 4 cells per axis, got {n}; use "
+            f"quadrature='cubic' needs at least 4 cells per axis, got {n}; use "
             "quadrature='midpoint'"
         )
     start, coef = _lagrange_coefficients(n)

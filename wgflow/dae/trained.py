@@ -129,14 +129,71 @@ class TrainedDAE:
         return self(grid.points).T.reshape(grid.ndim, *grid.shape)
 
 
+def _gaussian_gram(z: np.ndarray, length: float) -> np.ndarray:
+    """``exp(-|z_i - z_j|^2 / (2 length^2))``."""
+    sq = np.sum(z * z, axis=1)
+    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * z @ z.T, 0.0)
+    return np.exp(-0.5 * dist2 / length**2)
+
+
+#: Candidates of the leave-one-out selection (``lengthscale="auto"``, ``ridge="auto"``).
+_LENGTHS = (0.2, 0.35, 0.6, 1.0, 1.6)
+_RIDGES = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+_LOO_POINTS = 500
+
+
+def _select_by_loo(
+    z: np.ndarray,
+    residual: np.ndarray,
+    method: str,
+    n_features: int,
+    gen: np.random.Generator,
+    lengths: tuple[float, ...],
+    ridges: tuple[float, ...],
+) -> tuple[float, float]:
+    """Kernel length and ridge minimising the closed-form leave-one-out error.
+
+    On a subsample of at most ``_LOO_POINTS`` pairs: with ``H = K (K + m lambda I)^-1`` (KRR, from
+    an eigendecomposition of ``K``) or the hat matrix of the random-feature regression (from an
+    SVD of the features), the leave-one-out residuals are ``(r - H r) / (1 - diag H)``.
+    """
+    m = z.shape[0]
+    if m > _LOO_POINTS:
+        pick = gen.choice(m, _LOO_POINTS, replace=False)
+        z, residual = z[pick], residual[pick]
+        m = _LOO_POINTS
+    best = (math.inf, lengths[0], ridges[0])
+    for length in lengths:
+        if method == "krr":
+            gram = _gaussian_gram(z, length)
+            evals, evecs = np.linalg.eigh(gram)
+            evals = np.maximum(evals, 0.0)
+        else:
+            freqs = gen.standard_normal((n_features, z.shape[1])) / length
+            offsets = gen.uniform(0.0, 2.0 * math.pi, n_features)
+            phi = math.sqrt(2.0 / n_features) * np.cos(z @ freqs.T + offsets)
+            evecs, sing, _ = np.linalg.svd(phi, full_matrices=False)
+            evals = sing**2
+        proj = evecs.T @ residual
+        for ridge in ridges:
+            shrink = evals / (evals + m * ridge)
+            fitted = evecs @ (shrink[:, None] * proj)
+            lev = np.einsum("ij,j,ij->i", evecs, shrink, evecs)
+            loo = (residual - fitted) / np.maximum(1.0 - lev, 1e-12)[:, None]
+            score = float(np.mean(np.sum(loo * loo, axis=1)))
+            if score < best[0]:
+                best = (score, length, ridge)
+    return float(best[1]), float(best[2])
+
+
 def fit_dae(
     samples: np.ndarray,
     t: float,
     noise: NoiseLike = "gaussian",
     method: str = "krr",
     n_noise: int = 1,
-    lengthscale: float | None = None,
-    ridge: float | None = None,
+    lengthscale: float | str | None = None,
+    ridge: float | str | None = None,
     n_features: int = 600,
     rng: np.random.Generator | int | None = None,
 ) -> TrainedDAE:
@@ -154,13 +211,15 @@ def fit_dae(
         ``"krr"`` (kernel ridge regression, default) or ``"rff"`` (random Fourier features).
     n_noise : int
         Corrupted copies per clean sample (``m = k n_noise`` training pairs).
-    lengthscale : float, optional
-        Gaussian kernel length in units of the data's standard deviation per axis; default
-        ``max(0.25, 0.6 sqrt(t) / std)``-ish: ``0.6 sqrt(t / mean variance)`` clipped to
-        ``[0.15, 1]`` (the target ``E[eps | x~]`` is smooth at the scale ``sqrt(t)``).
-    ridge : float, optional
+    lengthscale : float or "auto", optional
+        Gaussian kernel length in units of the standard deviation of the corrupted inputs
+        (per axis).  Default ``0.6 sqrt(t / mean variance)`` clipped to ``[0.15, 1]`` (the
+        target ``E[eps | x~]`` is smooth at the scale ``sqrt(t)``); ``"auto"`` picks it from
+        ``0.2 ... 1.6`` by the closed-form leave-one-out error on up to 500 pairs.
+    ridge : float or "auto", optional
         Ridge parameter ``lambda`` of ``min (1/m) sum |r_i - f(x~_i)|^2 + lambda ||f||^2``;
-        default ``0.1 / sqrt(m)`` (decreasing with the sample size, as consistency needs).
+        default ``0.1 / sqrt(m)`` (decreasing with the sample size, as consistency needs);
+        ``"auto"``: leave-one-out choice among ``1e-5 ... 1e-1``.
     n_features : int
         Number of random features for ``"rff"``.
     rng : numpy.random.Generator or int, optional
@@ -195,19 +254,26 @@ def fit_dae(
 
     shift = corrupted.mean(axis=0)
     scale = np.maximum(corrupted.std(axis=0), 1e-12)
-    if lengthscale is None:
+    auto_length = isinstance(lengthscale, str) and lengthscale == "auto"
+    auto_ridge = isinstance(ridge, str) and ridge == "auto"
+    if lengthscale is None or auto_length:
         lengthscale = float(np.clip(0.6 * math.sqrt(t / float(np.mean(scale**2))), 0.15, 1.0))
     else:
         lengthscale = check_positive_real(lengthscale, "lengthscale")
-    if ridge is None:
+    if ridge is None or auto_ridge:
         ridge = 0.1 / math.sqrt(m)
     else:
         ridge = check_positive_real(ridge, "ridge")
 
     z = (corrupted - shift) / scale
+    if auto_length or auto_ridge:
+        lengthscale, ridge = _select_by_loo(
+            z, residual, method, n_features, gen,
+            _LENGTHS if auto_length else (lengthscale,),
+            _RIDGES if auto_ridge else (ridge,),
+        )
     if method == "krr":
-        sq = np.sum(z * z, axis=1)
-        gram = np.exp(-0.5 * np.maximum(sq[:, None] + sq[None, :] - 2.0 * z @ z.T, 0.0) / lengthscale**2)
+        gram = _gaussian_gram(z, lengthscale)
         gram[np.diag_indices(m)] += m * ridge
         coef = cho_solve(cho_factor(gram, lower=True, check_finite=False), residual)
         centres, offsets = corrupted, None
