@@ -356,8 +356,15 @@ def test_bad_noise_is_rejected(gauss2d):
         dae_map(rho, 0.5, lambda a, b: a + b)
     with pytest.raises(WgflowError, match="non-finite"):
         dae_map(rho, 0.5, lambda a, b: np.full(a.shape, np.nan))
-    with pytest.raises(WgflowError, match="not a density|all zero"):
+    with pytest.raises(WgflowError, match="standardised.*mass 0"):
         dae_map(rho, 0.5, lambda a, b: 0.0 * a)
+    # a variance-4 Gaussian is a density but not the standardised member of its family
+    wide = lambda a, b: np.exp(-(a**2 + b**2) / 8) / (8 * np.pi)  # noqa: E731
+    with pytest.raises(WgflowError, match="standardised.*covariance"):
+        dae_map(rho, 0.5, wide)
+    shifted = lambda a, b: np.exp(-((a - 0.5) ** 2 + b**2) / 2) / (2 * np.pi)  # noqa: E731
+    with pytest.raises(WgflowError, match="standardised.*mean"):
+        dae_map(rho, 0.5, shifted)
     with pytest.raises(WgflowError, match="quadrature 'cubic' is not available"):
         dae_map(rho, 0.5, "gaussian", quadrature="cubic")
     with pytest.raises(WgflowError, match="unknown quadrature"):

@@ -120,23 +120,27 @@ def _lin_conv_axis(f: np.ndarray, weights: np.ndarray, axis: int) -> np.ndarray:
     return np.moveaxis(np.tensordot(weights, f, axes=([1], [axis])), 0, axis)
 
 
-_CACHE: dict[tuple, np.ndarray] = {}
+#: Per-axis weight matrices, keyed by the identity of the noise law and the grid axis;
+#: each entry keeps its law alive so that the identity cannot be reused by another law.
+_CACHE: dict[tuple, tuple[NoiseLaw, np.ndarray]] = {}
 _CACHE_MAX = 64
 
 
 def _axis_matrices(law: NoiseLaw, grid: Grid, t: float, quadrature: str) -> list[np.ndarray]:
     mats = []
     for axis, (x, h) in enumerate(zip(grid.axes, grid.spacing)):
-        key = (type(law).__name__, repr(law), quadrature, x.size, float(x[0]), float(h), float(t))
-        mat = _CACHE.get(key)
-        if mat is None:
+        key = (id(law), quadrature, x.size, float(x[0]), float(h), float(t))
+        entry = _CACHE.get(key)
+        if entry is not None and entry[0] is law:
+            mat = entry[1]
+        else:
             if quadrature == "midpoint":
                 mat = midpoint_log_weights(law, x, h, t)
             else:
                 mat = cubic_weights(law, x, h, t)
             if len(_CACHE) >= _CACHE_MAX:
                 _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = mat
+            _CACHE[key] = (law, mat)
         mats.append(mat)
     return mats
 

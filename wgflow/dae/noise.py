@@ -354,11 +354,41 @@ class CustomNoise(_NonSeparable):
         self._pdf = pdf
         self._sampler = sampler
         self.name = str(name)
+        self._checked_dims: set[int] = set()
+
+    def _check_standardised(self, d: int) -> None:
+        """Raise unless ``nu_1`` has mass 1, mean 0 and covariance ``I`` in dimension ``d``.
+
+        Midpoint quadrature on ``[-10, 10]^d`` (201 points per axis in 1-D and 2-D, 61 in
+        3-D); the tolerance (2e-2) allows for that quadrature on non-smooth densities.
+        """
+        if d in self._checked_dims:
+            return
+        n = 201 if d <= 2 else 61
+        h = 20.0 / n
+        axis = -10.0 + (np.arange(n) + 0.5) * h
+        grids = np.meshgrid(*([axis] * d), indexing="ij")
+        values = self._evaluate(np.stack(grids, axis=-1)) * h**d
+        mass = float(values.sum())
+        mean = np.array([(g * values).sum() for g in grids])
+        cov = np.array([[(u * v * values).sum() for v in grids] for u in grids])
+        if abs(mass - 1.0) > 2e-2 or np.abs(mean).max() > 2e-2 or np.abs(cov - np.eye(d)).max() > 2e-2:
+            raise WgflowError(
+                f"the density of noise law {self.name!r} must be standardised (mass 1, mean 0, "
+                f"covariance I); in {d}-D it has mass {mass:.4g}, mean {np.round(mean, 4).tolist()}"
+                f", covariance {np.round(cov, 4).tolist()}"
+            )
+        self._checked_dims.add(d)
 
     def pdf(self, eps: np.ndarray, t: float) -> np.ndarray:
         eps = np.asarray(eps, dtype=float)
         d = eps.shape[-1]
-        scaled = eps / math.sqrt(t)
+        self._check_standardised(d)
+        return self._evaluate(eps / math.sqrt(t)) * t ** (-0.5 * d)
+
+    def _evaluate(self, scaled: np.ndarray) -> np.ndarray:
+        """``nu_1`` at points ``scaled`` (shape ``(..., d)``), checked to be a density."""
+        d = scaled.shape[-1]
         try:
             values = np.asarray(
                 self._pdf(*[scaled[..., k] for k in range(d)]), dtype=float
@@ -385,7 +415,7 @@ class CustomNoise(_NonSeparable):
                 f"the density of noise law {self.name!r} returned negative values (min "
                 f"{values.min():.3g}); accepted: a density, values >= 0"
             )
-        return values * t ** (-0.5 * d)
+        return values
 
     def sample(self, n: int, d: int, t: float, rng: np.random.Generator) -> np.ndarray:
         if self._sampler is None:
