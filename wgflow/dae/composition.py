@@ -60,7 +60,7 @@ from ._checks import (
 )
 from .maps import dae_map, interpolate_map
 from .noise import NoiseLaw, resolve_noise
-from .pushforward import DEFAULT_MASS_TOL, pushforward_with_info
+from .pushforward import DEFAULT_MASS_TOL, PUSHFORWARD_SCHEMES, pushforward_with_info
 from .tracking import track as _track
 
 __all__ = ["DAETrajectory", "single", "compose", "continuous", "CONTINUOUS_SCHEMES"]
@@ -496,6 +496,11 @@ def continuous(
     ):
         raise WgflowError(f"smoothing must be a length >= 0 (0: none), got {smoothing!r}")
     smoothing = float(smoothing)
+    if not isinstance(pushforward_scheme, str) or pushforward_scheme not in PUSHFORWARD_SCHEMES:
+        raise WgflowError(
+            f"unknown pushforward_scheme {pushforward_scheme!r}; accepted: "
+            f"{', '.join(map(repr, PUSHFORWARD_SCHEMES))}"
+        )
     if not isinstance(scheme, str) or scheme not in CONTINUOUS_SCHEMES:
         raise WgflowError(
             f"unknown scheme {scheme!r}; accepted: {', '.join(map(repr, CONTINUOUS_SCHEMES))}"
@@ -569,8 +574,9 @@ def continuous(
         )
         message = (
             f"stopped at t = {t:.6g} < t_end = {t_end:g}: the flow map collapses in the next "
-            f"step ({how}); the continuous DAE reached its singular time (for N(m0, S0) it is "
-            "lambda_min(S0)/2, section 3.3)"
+            f"step ({how}): the continuous DAE reached a singular time (for N(m0, S0) it is "
+            "lambda_min(S0)/2, section 3.3), or, with little smoothing or rough data, it has "
+            "amplified noise; raise smoothing if the data should allow going further"
         )
         if times[-1] != t:
             times.append(t)
