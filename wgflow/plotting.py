@@ -567,3 +567,293 @@ def save_figure(fig: Figure | SubFigure, path: str | Path, dpi: int = 120) -> Pa
         FigureCanvasAgg(fig)
     fig.savefig(path, dpi=dpi)
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# gallery helpers: particle paths, displacement fields, animations
+# ---------------------------------------------------------------------------------------
+__all__ += ["plot_trajectories", "plot_displacement", "animate_densities"]
+
+
+def _new_axes(ax, figsize: tuple[float, float]):
+    """``(figure, axes)``: ``ax`` and its figure, or a new Agg-backed figure with one axes."""
+    if ax is None:
+        fig = _new_figure(None, figsize)
+        return fig, fig.add_subplot()
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise WgflowError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    return _root(ax.get_figure()), ax
+
+
+def plot_trajectories(
+    paths: np.ndarray,
+    times: Sequence[float] | np.ndarray | None = None,
+    midpoint_every: float | None = None,
+    ax=None,
+    color=None,
+    *,
+    linewidth: float = 0.8,
+    markersize: float = 2.5,
+    label: str | None = None,
+) -> Figure:
+    """Draw particle paths in the plane, in the style of Figure 2 of the paper.
+
+    Each particle is a line from its start to its end; when ``midpoint_every`` is given,
+    dots mark its positions at the times ``0, midpoint_every, 2 midpoint_every, ...``
+    (the nearest stored times), so that the speed along the path can be read.
+
+    Parameters
+    ----------
+    paths : array_like
+        Positions of shape ``(T, n, 2)``: ``T`` times, ``n`` particles (e.g. the output of
+        :func:`wgflow.gaussian.trajectories` for 2-D points).
+    times : sequence of float, optional
+        The ``T`` times of ``paths`` (needed with ``midpoint_every``; default ``0, 1, ...``).
+    midpoint_every : float, optional
+        Time between two dots (``> 0``); ``None`` draws no dots.
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
+    color : colour or sequence of colours, optional
+        One colour for all particles, or one per particle (default: a colour map over the
+        particles).
+    linewidth, markersize : float
+        Line width and dot size.
+    label : str, optional
+        Legend label (given to the first particle only).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the axes.
+
+    Raises
+    ------
+    WgflowError
+        If ``paths`` is not a non-empty finite ``(T, n, 2)`` array, ``times`` does not match
+        it, or ``midpoint_every`` is not positive.
+    """
+    from matplotlib.colors import is_color_like
+
+    try:
+        arr = np.asarray(paths, dtype=float)
+    except (TypeError, ValueError):
+        raise WgflowError("paths must be a numeric array of shape (T, n, 2)") from None
+    if arr.ndim != 3 or arr.shape[-1] != 2:
+        raise WgflowError(
+            f"paths must have shape (T, n, 2) (times, particles, 2-D positions), got {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise WgflowError(f"nothing to plot: the trajectory is empty (shape {arr.shape})")
+    if not np.isfinite(arr).all():
+        raise WgflowError("paths must be finite")
+    count, particles = arr.shape[0], arr.shape[1]
+    if times is None:
+        time_array = np.arange(count, dtype=float)
+    else:
+        time_array = _as_times(times, count)
+    if midpoint_every is not None:
+        try:
+            every = float(midpoint_every)
+        except (TypeError, ValueError):
+            raise WgflowError(f"midpoint_every must be a number > 0, got {midpoint_every!r}") from None
+        if not np.isfinite(every) or every <= 0:
+            raise WgflowError(f"midpoint_every must be a number > 0, got {midpoint_every!r}")
+    fig, ax = _new_axes(ax, (5.0, 4.0))
+    if color is None:
+        colours = [colormaps["viridis"](s) for s in np.linspace(0.0, 0.9, particles)]
+    elif is_color_like(color) and not (
+        not isinstance(color, str) and len(color) == particles
+        and all(is_color_like(c) for c in color)
+    ):
+        colours = [color] * particles
+    else:
+        try:
+            colours = list(color)
+        except TypeError:
+            raise WgflowError(f"color must be a colour or a sequence of colours, got {color!r}") from None
+        if len(colours) != particles or not all(is_color_like(c) for c in colours):
+            raise WgflowError(
+                f"color must be one colour or one colour per particle: {particles} particles, "
+                f"got {color!r}"
+            )
+    marks: list[int] = []
+    if midpoint_every is not None:
+        t0, t1 = float(time_array.min()), float(time_array.max())
+        targets = np.arange(t0, t1 + 1e-9 * max(1.0, abs(t1)), every)
+        marks = sorted({int(np.argmin(np.abs(time_array - s))) for s in targets})
+    for j in range(particles):
+        ax.plot(arr[:, j, 0], arr[:, j, 1], color=colours[j], lw=linewidth,
+                label=label if j == 0 else None)
+        if marks:
+            ax.plot(arr[marks, j, 0], arr[marks, j, 1], "o", color=colours[j], ms=markersize,
+                    mec="none")
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    return fig
+
+
+def plot_displacement(
+    grid,
+    map_values: np.ndarray,
+    step: int = 4,
+    *,
+    ax=None,
+    density: Density | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Quiver plot of the displacement ``T(x) - x`` of a 2-D map on a grid.
+
+    Parameters
+    ----------
+    grid : Grid
+        A 2-D grid.
+    map_values : array_like
+        The map at the cell centres, shape ``(2, nx, ny)`` (as :func:`wgflow.dae.dae_map`).
+    step : int
+        Draw one arrow every ``step`` cells along each axis (``>= 1``).
+    ax : matplotlib Axes, optional
+        Draw into these axes.
+    density : Density, optional
+        Drawn underneath as an image (e.g. the data ``mu0``).
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    WgflowError
+        If the grid is not 2-D, ``map_values`` does not have shape ``(2, nx, ny)`` or is not
+        finite, or ``step`` is not a positive integer.
+    """
+    from .grid import Grid
+
+    if not isinstance(grid, Grid):
+        raise WgflowError(f"grid must be a wgflow Grid, got {type(grid).__name__}")
+    if grid.ndim != 2:
+        raise WgflowError(f"plot_displacement needs a 2-D grid, got a {grid.ndim}-D grid")
+    try:
+        values = np.asarray(map_values, dtype=float)
+    except (TypeError, ValueError):
+        raise WgflowError("map_values must be a numeric array of shape (2, nx, ny)") from None
+    if values.shape != (2, *grid.shape):
+        raise WgflowError(
+            f"map_values must have shape {(2, *grid.shape)} for this grid, got {values.shape}"
+        )
+    if not np.isfinite(values).all():
+        raise WgflowError("map_values must be finite")
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise WgflowError(f"step must be an integer >= 1, got {step!r}")
+    fig, ax = _new_axes(ax, (5.0, 4.4))
+    x, y = grid.coordinates
+    u, v = values[0] - x, values[1] - y
+    (x0, x1), (y0, y1) = grid.bounds
+    if density is not None:
+        if not isinstance(density, Density) or density.grid.ndim != 2:
+            raise WgflowError("density must be a 2-D wgflow Density")
+        ax.imshow(density.values.T, origin="lower", extent=(x0, x1, y0, y1), cmap="Greys",
+                  alpha=0.5, aspect="equal")
+    sl = (slice(step // 2, None, step), slice(step // 2, None, step))
+    length = np.hypot(u[sl], v[sl])
+    quiver = ax.quiver(x[sl], y[sl], u[sl], v[sl], length, cmap="viridis", angles="xy",
+                       scale_units="xy", scale=1.0, width=0.004)
+    fig.colorbar(quiver, ax=ax, shrink=0.85, label="|T(x) - x|")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def animate_densities(
+    densities: Sequence[Density],
+    times: Sequence[float] | np.ndarray,
+    path: str | Path,
+    *,
+    fps: int = 5,
+    cmap: str = "viridis",
+    title: str | None = None,
+) -> Path:
+    """Write an animated GIF of densities (1-D curves or 2-D images) with PillowWriter.
+
+    Parameters
+    ----------
+    densities : sequence of Density
+        The frames, all of one dimension (1 or 2).
+    times : sequence of float
+        One time per frame (shown in the title).
+    path : str or Path
+        Output file (``.gif`` added when there is no suffix); parent folders are created.
+    fps : int
+        Frames per second.
+    cmap : str
+        Colour map of 2-D frames.
+    title : str, optional
+        Text put before the time in each frame's title.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    WgflowError
+        If ``densities`` is empty, of mixed or unsupported dimension, or ``times`` does not
+        match it.
+    """
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    items = _as_density_list(densities)
+    if items[0].grid.ndim not in (1, 2):
+        raise WgflowError(f"animate_densities draws 1-D and 2-D densities, got {items[0].grid.ndim}-D")
+    time_array = _as_times(times, len(items))
+    if time_array is None:
+        raise WgflowError("times must hold one time per density")
+    if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or fps < 1:
+        raise WgflowError(f"fps must be an integer >= 1, got {fps!r}")
+    path = Path(path)
+    if not path.suffix:
+        path = path.with_suffix(".gif")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid = items[0].grid
+    fig = _new_figure(None, (5.0, 4.0))
+    ax = fig.add_subplot()
+    prefix = f"{title}: " if title else ""
+    vmax = max(float(np.max(rho.values)) for rho in items) or 1.0
+    if grid.ndim == 1:
+        (line,) = ax.plot(grid.axes[0], items[0].values)
+        ax.set_ylim(0.0, 1.05 * vmax)
+        ax.set_xlabel("x")
+        ax.set_ylabel("density")
+        artist = line
+
+        def update(k: int):
+            line.set_ydata(items[k].values)
+            ax.set_title(f"{prefix}t = {time_array[k]:.4g}")
+            return (line,)
+    else:
+        (x0, x1), (y0, y1) = grid.bounds
+        artist = ax.imshow(items[0].values.T, origin="lower", extent=(x0, x1, y0, y1),
+                           cmap=cmap, vmin=0.0, vmax=vmax, aspect="equal")
+        fig.colorbar(artist, ax=ax, label="density")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+
+        def update(k: int):
+            artist.set_data(items[k].values.T)
+            ax.set_title(f"{prefix}t = {time_array[k]:.4g}")
+            return (artist,)
+
+    update(0)
+    anim = FuncAnimation(fig, update, frames=len(items), blit=False)
+    anim.save(str(path), writer=PillowWriter(fps=fps))
+    return path

@@ -1,0 +1,70 @@
+"""The backward porous-medium equation d_t rho = -Lap rho^2 (eq. 17, a = 2), from a Barenblatt.
+
+Run forward, the porous-medium equation spreads the Barenblatt profile; run backward, it
+should concentrate it again and decrease the Tsallis entropy S_2.  Starting from the exact
+Barenblatt at forward time t1 = 0.05, ``wg.flows.BackwardPorousMedium(2)`` is integrated for
+0.02 (to forward time t0 = 0.03) with three values of the named regularisation ``smoothing``,
+and compared with the exact Barenblatt at t0 (``wgflow.exact.barenblatt``) and with its
+closed-form Tsallis entropy.  Too little smoothing lets the ill-posed flow roughen, too much
+blurs it: the errors are printed as they are.  An animated GIF of the best run is written
+next to the PNG (``wgflow.plotting.animate_densities``).
+
+Run: ``python examples/plot_backward_porous_medium.py [--quick] [--out DIR]``.
+"""
+
+import numpy as np
+
+import wgflow as wg
+
+from _gallery import finish, new_figure, parse_args
+from wgflow.plotting import animate_densities
+
+args = parse_args(__doc__)
+m, C = 2.0, 0.1                                   # exponent and Barenblatt constant
+t1, t0 = 0.05, 0.03                               # forward times: start, target
+grid = wg.Grid([(-1.0, 1.0)], 256 if args.quick else 512)
+steps = 20 if args.quick else 40
+x = grid.axes[0]
+rho1 = wg.exact.barenblatt(grid, m, t1, C)
+exact0 = wg.exact.barenblatt(grid, m, t0, C)
+
+fig = new_figure((13.0, 4.4))
+ax_rho, ax_s, ax_err = fig.subplots(1, 3)
+ax_rho.plot(x, rho1.values, color="0.6", lw=1.0, label=f"data: Barenblatt at t = {t1}")
+ax_rho.plot(x, exact0.values, color="k", lw=2.5, alpha=0.4, label=f"exact at t = {t0}")
+s_grid = np.linspace(0.0, t1 - t0, 41)
+ax_s.plot(s_grid, [wg.exact.barenblatt_tsallis_entropy(1, m, t1 - s, C, 2.0) for s in s_grid],
+          color="k", lw=2.5, alpha=0.4, label="exact")
+best = None
+for smoothing, colour in [(0.02, "tab:red"), (0.05, "tab:blue"), (0.1, "tab:green")]:
+    res = wg.solve(wg.flows.BackwardPorousMedium(m), rho1, t_end=t1 - t0,
+                   dt=(t1 - t0) / steps, track=["tsallis:2"], smoothing=smoothing)
+    errors = [rho.relative_l1_error(wg.exact.barenblatt(grid, m, t1 - float(s), C))
+              for s, rho in zip(res.times, res.densities)]
+    status = "reached the end" if res.success else f"stopped: {res.message}"
+    print(f"smoothing {smoothing}: relative L1 error after backward time {res.times[-1]:.3g} "
+          f"= {errors[-1]:.2e} ({status})")
+    if res.success and (best is None or errors[-1] < best[0]):
+        best = (errors[-1], smoothing, res)
+    ax_rho.plot(x, res.final.values, color=colour, lw=1.2,
+                label=f"smoothing {smoothing}: err {errors[-1]:.1e}")
+    times = res.tracked_times.get("tsallis:2", res.times) if res.tracked_times else res.times
+    ax_s.plot(np.asarray(times)[: len(res.tracked["tsallis:2"])], res.tracked["tsallis:2"],
+              color=colour, lw=1.2, label=f"smoothing {smoothing}")
+    ax_err.plot(res.times, errors, "o-", color=colour, ms=3, label=f"smoothing {smoothing}")
+if best is None:
+    raise RuntimeError("no smoothing value reached the end of the backward run")
+
+ax_rho.set(xlim=(-0.6, 0.6), ylim=(0, None), xlabel="x", ylabel="density",
+           title=f"backward to t = {t0}")
+ax_s.set(xlabel="backward time s", ylabel="S_2", title="Tsallis entropy S_2 (decreases)")
+ax_err.set(xlabel="backward time s", ylabel="relative L1 error", title="error against exact")
+for ax in (ax_rho, ax_s, ax_err):
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", frameon=False)
+fig.suptitle(f"Backward porous-medium equation (a = {m:g}) from a Barenblatt profile, "
+             f"{grid.shape[0]} cells, {steps} steps")
+gif = animate_densities(best[2].densities, best[2].times, args.out / "backward_porous_medium.gif",
+                        title=f"backward PME, smoothing {best[1]}")
+print(f"wrote {gif}")
+finish(fig, args, "backward_porous_medium")
