@@ -82,6 +82,7 @@ class BackwardHeat(BackwardFlow):
 
     name = "backward-heat"
     equation = "d_t rho = -Lap rho"
+    methods = ("jko", "spectral")
 
     @property
     def energy(self) -> Functional:

@@ -19,7 +19,7 @@ class Heat(Flow):
     """
 
     name = "heat"
-    methods = ("jko", "finite-volume")
+    methods = ("jko", "finite-volume", "spectral")
     equation = "d_t rho = Lap rho"
 
     @property
