@@ -395,24 +395,19 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _cells(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 2, got {text!r}")
-    return value
+def _integer_at_least(minimum: int):
+    """An argparse type: an integer ``>= minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+    return parse
 
 
 def _tracker_list(text: str) -> tuple[str, ...]:
@@ -697,7 +692,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--C", type=_positive_float, default=None,
                      help="Barenblatt constant C, fixes the mass (default 0.01)")
     run.add_argument("--dim", type=int, choices=(1, 2, 3), default=1, help="dimension (default 1)")
-    run.add_argument("--n", type=_cells, default=128, metavar="N", help="cells per axis (default 128)")
+    run.add_argument("--n", type=_integer_at_least(2), default=128, metavar="N", help="cells per axis (default 128)")
     run.add_argument("--bounds", type=_finite_float, nargs=2, default=(-1.0, 1.0),
                      metavar=("A", "B"), help="the box [A, B]^dim (default -1 1)")
     run.add_argument("--t-end", type=_positive_float, default=0.01, metavar="T",
@@ -712,7 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="comma-separated functionals to record: shannon, renyi:a, "
                           "tsallis:a, mass, energy, w2 (w2 solves an exact transport problem "
                           "per stored time: slow in 2-D/3-D; default shannon,renyi:2,tsallis:2,mass)")
-    run.add_argument("--outputs", type=_count, default=None, metavar="K",
+    run.add_argument("--outputs", type=_integer_at_least(1), default=None, metavar="K",
                      help="number of stored densities after t = 0 (default 10)")
     run.add_argument("--out", default="wgflow-run", metavar="DIR",
                      help="folder for run.png and run.npz (default ./wgflow-run)")

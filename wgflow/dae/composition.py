@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from scipy.fft import dctn, idctn
@@ -59,7 +59,7 @@ from ._checks import (
     identity_map,
 )
 from .maps import dae_map, interpolate_map
-from .noise import NoiseLaw, resolve_noise
+from .noise import NoiseLike, resolve_noise
 from .pushforward import DEFAULT_MASS_TOL, PUSHFORWARD_SCHEMES, pushforward_with_info
 from .tracking import track as _track
 
@@ -67,8 +67,6 @@ __all__ = ["DAETrajectory", "single", "compose", "continuous", "CONTINUOUS_SCHEM
 
 #: Time-stepping schemes of :func:`continuous`.
 CONTINUOUS_SCHEMES: tuple[str, ...] = ("heun", "rk4", "euler")
-
-NoiseLike = str | NoiseLaw | Callable[..., np.ndarray]
 
 
 @dataclass

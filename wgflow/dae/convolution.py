@@ -39,7 +39,7 @@ from ..errors import WgflowError
 from ..grid import Grid
 from .noise import QUADRATURES, NoiseLaw, midpoint_log_weights, cubic_weights
 
-__all__ = ["PosteriorMean", "posterior_mean", "smoothed_log_density", "resolve_quadrature"]
+__all__ = ["PosteriorMean", "posterior_mean", "resolve_quadrature"]
 
 #: Where the smoothed density is below this fraction of its maximum, a linear-weight quadrature
 #: (``"cubic"``, FFT) cannot resolve the ratio: the map is the identity there.
@@ -245,10 +245,3 @@ def posterior_mean(
     return PosteriorMean(
         mean=mean, log_smoothed=log_smoothed, defined=defined, quadrature=quadrature
     )
-
-
-def smoothed_log_density(
-    rho: Density, law: NoiseLaw, t: float, quadrature: str = "auto"
-) -> np.ndarray:
-    """``log((nu_t * mu)(x))`` at the cell centres (``-inf`` where it vanishes)."""
-    return posterior_mean(rho, law, t, quadrature).log_smoothed

@@ -24,7 +24,6 @@ always lie in the box (the posterior mean of data in the box).
 
 from __future__ import annotations
 
-from typing import Callable
 
 import numpy as np
 from findiff import Diff
@@ -35,7 +34,7 @@ from ..grid import Grid
 from ._checks import check_density, check_map_values, check_noise_time, identity_map
 from ._interp import LocalCubic
 from .convolution import PosteriorMean, posterior_mean
-from .noise import NoiseLaw, resolve_noise
+from .noise import NoiseLike, resolve_noise
 from .pushforward import pushforward
 
 __all__ = [
@@ -49,8 +48,6 @@ __all__ = [
     "map_l2_distance",
     "interpolate_map",
 ]
-
-NoiseLike = str | NoiseLaw | Callable[..., np.ndarray]
 
 
 def dae_posterior(

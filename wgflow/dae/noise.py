@@ -444,7 +444,11 @@ _BY_NAME: dict[str, type[NoiseLaw]] = {
 }
 
 
-def resolve_noise(noise: str | NoiseLaw | Callable[..., np.ndarray]) -> NoiseLaw:
+#: What the DAE functions accept as ``noise``: a name, a law, or a standardised density.
+NoiseLike = str | NoiseLaw | Callable[..., np.ndarray]
+
+
+def resolve_noise(noise: NoiseLike) -> NoiseLaw:
     """A :class:`NoiseLaw` from a name of :data:`NOISE_NAMES`, a law, or a standardised density.
 
     Raises

@@ -232,7 +232,6 @@ def _pullback(
     jac = map_jacobian(grid, values).reshape(d * d, *grid.shape)
     reachable = _reachable(rho.values.ravel() > floor, grid, values)
     targets = grid.points[reachable]
-    n_pts = targets.shape[0]
 
     def residual_at(points: np.ndarray, goal: np.ndarray) -> np.ndarray:
         return points + LocalCubic(grid, points)(displacement).T - goal

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -30,14 +29,12 @@ from ..density import Density
 from ..errors import WgflowError
 from ..grid import Grid
 from ._checks import check_density, check_int, check_noise_time, check_positive_real, check_samples
-from .noise import NoiseLaw, resolve_noise
+from .noise import NoiseLike, resolve_noise
 
 __all__ = ["TrainedDAE", "fit_dae", "sample_density", "TRAINING_METHODS"]
 
 #: Regression methods of :func:`fit_dae`.
 TRAINING_METHODS: tuple[str, ...] = ("krr", "rff")
-
-NoiseLike = str | NoiseLaw | Callable[..., np.ndarray]
 
 
 def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
