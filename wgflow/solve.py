@@ -100,7 +100,8 @@ def solve(
             f"{', '.join(map(repr, flow.methods))}"
         )
     trackers = make_trackers(track, rho0, flow.energy)
-    solver = SOLVERS[method](flow, rho0, **options)
+    solver_class = SOLVERS[method]
+    solver = solver_class(flow, rho0, **solver_class.run_options(flow, t_end, options))
     steps = _step_sizes(t_end, dt)
     outputs = _output_steps(t_eval, np.cumsum(steps))
 

@@ -47,10 +47,10 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.fft import dctn, idctn
 
 from ..density import Density
 from ..errors import WgflowError
+from ..filters import spectral_lowpass
 from ._checks import (
     check_density,
     check_int,
@@ -309,25 +309,6 @@ def _taper(rho0: Density) -> np.ndarray:
     return _smoothstep((level - math.log(_EMPTY)) / (math.log(_FULL) - math.log(_EMPTY)))
 
 
-def _spectral_filter(
-    f: np.ndarray, lengths: tuple[float, ...], sigma: float, order: int
-) -> np.ndarray:
-    """Cosine-series filter with symbol ``exp(-(|k| sigma)^(2 order) / 2)``.
-
-    The cosine transform (DCT-II) is the Fourier series of the even extension about the walls,
-    natural on a cell-centred grid; constants pass unchanged.
-    """
-    coeffs = dctn(f, type=2, norm="ortho")
-    k2 = np.zeros(f.shape)
-    for axis, (n, length) in enumerate(zip(f.shape, lengths)):
-        k = np.pi * np.arange(n) / length
-        shape = [1] * f.ndim
-        shape[axis] = n
-        k2 = k2 + (k**2).reshape(shape)
-    coeffs *= np.exp(-0.5 * (k2 * sigma * sigma) ** order)
-    return idctn(coeffs, type=2, norm="ortho")
-
-
 def _derivative(f: np.ndarray, axis: int, h: float, acc: int) -> np.ndarray:
     """``d f / d x_axis``: central of order ``acc`` inside, second order in the two end cells.
 
@@ -389,7 +370,7 @@ class _LagrangianScore:
         det = np.linalg.det(jac)
         log_det = np.log(np.where(det > 0, det, 1.0))
         if self.sigma is not None:
-            log_det = _spectral_filter(log_det, self.grid.lengths, self.sigma, self.order)
+            log_det = spectral_lowpass(log_det, self.grid, self.sigma, self.order)
         rhs = self.grad_log0 - self.taper * np.stack([diff(log_det) for diff in self.diffs])
         rhs = np.moveaxis(rhs, 0, -1)[..., None]  # (*shape, d, 1)
         jt = np.swapaxes(jac, -1, -2)

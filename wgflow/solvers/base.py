@@ -52,6 +52,12 @@ class Solver(ABC):
     def advance(self, dt: float) -> np.ndarray:
         """Return the values per unit volume at ``t + dt``; raise :class:`StepFailure`."""
 
+    @classmethod
+    def run_options(cls, flow: Flow, t_end: float, options: dict[str, Any]) -> dict[str, Any]:
+        """The solver options of a :func:`wgflow.solve` run to ``t_end``: ``options`` plus
+        defaults that depend on the run (none here)."""
+        return options
+
     def settings(self) -> dict[str, Any]:
         """The numerical parameters in force (reported in the result)."""
         return {}

@@ -29,16 +29,20 @@ from typing import Any
 import numpy as np
 
 from ..density import Density
-from ..errors import ConvergenceWarning, WgflowError, check_positive
+from ..errors import ConvergenceWarning, WgflowError, check_choice, check_positive
+from ..filters import FILTERS, gaussian_smooth
 from ..flows import BackwardFlow, Flow
-from ..flows.backward import smooth
 from ..transport import make_kernel
 from .base import Solver, StepFailure
 from .sinkhorn import entropic_proximal_step, symmetric_log_scaling
 
 
-#: Default smoothing scale of the backward flows, in cells (of the coarsest axis).
-DEFAULT_SMOOTHING_CELLS = 2.0
+#: The default smoothing ``s`` of a backward run of duration ``t`` is ``sqrt(t / A)``: the
+#: filter's cut-off wavenumber ``1/s`` then grows by at most ``exp(A)`` over the run.
+SMOOTHING_GROWTH_EXPONENT = 10.0
+
+#: Default smoothing of the Gaussian filter of the backward flows, in cells (coarsest axis).
+DEFAULT_GAUSSIAN_SMOOTHING_CELLS = 2.0
 
 #: Sinkhorn tolerance of the solves that only supply the next linearisation point.
 PREDICTOR_TOL = 1e-3
@@ -68,9 +72,21 @@ def _debiased_log_prox_ratio(energy, weight: float, grid, log_u: np.ndarray):
     return log_prox_ratio
 
 
+def _default_smoothing(grid, smoothing_filter: str, horizon: float | None) -> float:
+    """The default ``smoothing`` of a backward run (see :class:`JKOSolver`)."""
+    if smoothing_filter == "gaussian":
+        return DEFAULT_GAUSSIAN_SMOOTHING_CELLS * max(grid.spacing)
+    if horizon is None:
+        raise WgflowError(
+            "the spectral filter of a backward flow needs smoothing= or horizon= (the run's "
+            "duration, from which the default smoothing sqrt(horizon / 10) follows)"
+        )
+    return float(np.sqrt(check_positive("horizon", horizon) / SMOOTHING_GROWTH_EXPONENT))
+
+
 def _roughness(rho: Density) -> float:
     """L1 fraction of ``rho`` removed by a Gaussian filter of one cell."""
-    smoothed = smooth(rho, max(rho.grid.spacing))
+    smoothed = gaussian_smooth(rho.values, rho.grid, max(rho.grid.spacing))
     return float(np.abs(rho.values - smoothed).sum() / rho.values.sum())
 
 
@@ -105,9 +121,16 @@ class JKOSolver(Solver):
     log_domain : bool
         Run every step in the log domain (default: exp domain with automatic fallback).
     smoothing : float, optional
-        Backward flows only: the standard deviation (length units) of the Gaussian filter
-        applied to the density before its first variation is frozen; the regularisation
-        of the ill-posed flow (default two cells).  Reported in ``settings``.
+        Backward flows only: the regularisation of the ill-posed flow, the length scale
+        ``s`` of the filter applied to the density before its first variation is frozen
+        (:mod:`wgflow.filters`; reported in ``settings``).  Default for the spectral filter
+        ``sqrt(horizon / 10)``: the cut-off wavenumber ``1/s`` is amplified by at most
+        ``e^10`` over the run (DESIGN.md section 3); for the Gaussian filter two cells.
+    smoothing_filter : {"spectral", "gaussian"}, optional
+        Backward flows only: the filter, default the flow's ``default_filter``.
+    horizon : float, optional
+        Backward flows only: the duration of the run, which sets the default smoothing of
+        the spectral filter (:func:`wgflow.solve` passes ``t_end``).
     roughness_limit : float
         Backward flows only: the run stops with ``success = False`` once a one-cell
         Gaussian filter removes more than this fraction of the density and twice the
@@ -131,19 +154,26 @@ class JKOSolver(Solver):
         max_iter: int = 20_000,
         log_domain: bool = False,
         smoothing: float | None = None,
+        smoothing_filter: str | None = None,
+        horizon: float | None = None,
         roughness_limit: float = 0.05,
     ):
         super().__init__(flow, rho0, t0)
         grid = rho0.grid
         self.backward = isinstance(flow, BackwardFlow)
-        if smoothing is not None and not self.backward:
-            raise WgflowError(
-                f"smoothing regularises the backward flows only; {flow.name} does not take it"
-            )
-        self.smoothing = (
-            DEFAULT_SMOOTHING_CELLS * max(grid.spacing) if smoothing is None
-            else check_positive("smoothing", smoothing)
-        ) if self.backward else None
+        for name, value in [("smoothing", smoothing), ("smoothing_filter", smoothing_filter)]:
+            if value is not None and not self.backward:
+                raise WgflowError(
+                    f"{name} regularises the backward flows only; {flow.name} does not take it"
+                )
+        if self.backward:
+            if smoothing_filter is None:
+                smoothing_filter = flow.default_filter
+            self.smoothing_filter = check_choice("smoothing_filter", smoothing_filter, tuple(FILTERS))
+            if smoothing is None:
+                self.smoothing = _default_smoothing(grid, self.smoothing_filter, horizon)
+            else:
+                self.smoothing = check_positive("smoothing", smoothing)
         self.roughness_limit = check_positive("roughness_limit", roughness_limit)
         self._initial_roughness: float | None = None
         self.debias = bool(debias)
@@ -167,13 +197,21 @@ class JKOSolver(Solver):
             sinkhorn_iterations=[], marginal_error=[], log_domain_steps=0, unconverged_steps=0
         )
 
+    @classmethod
+    def run_options(cls, flow: Flow, t_end: float, options: dict[str, Any]) -> dict[str, Any]:
+        """A backward run's duration sets the default smoothing (``horizon``)."""
+        if isinstance(flow, BackwardFlow):
+            return {"horizon": t_end, **options}
+        return options
+
     def settings(self) -> dict[str, Any]:
         return {
             "gamma": self.gamma,
             "debias": self.debias,
             "debias_iterations": self.debias_iterations if self.debias else 0,
             "kernel": self.kernel_kind,
-            **({"smoothing": self.smoothing} if self.backward else {}),
+            **({"smoothing": self.smoothing, "smoothing_filter": self.smoothing_filter}
+               if self.backward else {}),
             "tol": self.tol,
             "max_iter": self.max_iter,
         }
@@ -182,7 +220,8 @@ class JKOSolver(Solver):
         grid = self.rho.grid
         weight = 2.0 * dt / self.gamma
         energy = (
-            self.flow.step_energy(self.rho, self.smoothing) if self.backward else self.energy
+            self.flow.step_energy(self.rho, dt, self.smoothing, self.smoothing_filter)
+            if self.backward else self.energy
         )
         masses0 = self.rho.masses
         sweeps = 0

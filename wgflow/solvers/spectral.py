@@ -24,6 +24,7 @@ from scipy.fft import dctn, idctn
 
 from ..density import Density
 from ..errors import WgflowError, check_positive
+from ..filters import cosine_wavenumbers_squared
 from ..flows import BackwardHeat, Flow, Heat
 from .base import Solver
 
@@ -54,10 +55,7 @@ class SpectralSolver(Solver):
         super().__init__(flow, rho0, t0)
         self.noise_level = check_positive("noise_level", noise_level)
         grid = rho0.grid
-        wavenumbers = [np.pi * np.arange(n) / length for n, length in zip(grid.shape, grid.lengths)]
-        self._k2 = sum(
-            np.meshgrid(*[k**2 for k in wavenumbers], indexing="ij")
-        )
+        self._k2 = cosine_wavenumbers_squared(grid)
         self._sign = 1.0 if isinstance(flow, BackwardHeat) else -1.0
         self._coefficients0 = dctn(rho0.values, type=2, norm="ortho")
         scale = np.abs(self._coefficients0).max()
