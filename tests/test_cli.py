@@ -73,40 +73,49 @@ def test_demo_npz_equals_the_in_memory_result(demo):
     assert loaded.settings == memory.settings
 
 
+def _demo_exact(grid, t):
+    return wg.exact.heat_gaussian_mixture(
+        grid, cli.DEMO_WEIGHTS, cli.DEMO_MEANS, cli.DEMO_COVS, cli.DEMO_T - t)
+
+
 def test_demo_matches_the_exact_solution(demo):
+    """Quick demo (64^2 cells): measured 1.2e-2 at 0.5 T and 4.1e-2 at 0.8 T (the full
+    128^2 demo: 1.3e-3 and 1.1e-2)."""
     loaded = wg.SolveResult.load(demo["out"] / "demo.npz")
+    assert loaded.flow == "backward-heat" and loaded.method == "jko"
     assert loaded.grid.shape == (cli.DEMO_N_QUICK, cli.DEMO_N_QUICK)
     assert loaded.times[-1] == pytest.approx(cli.DEMO_T_END)
-    cov = np.array(cli.DEMO_COV)
-    exact_final = wg.exact.heat_gaussian(loaded.grid, cli.DEMO_MEAN, cov, loaded.times[-1])
-    error = loaded.final.relative_l1_error(exact_final)
-    assert error < 1e-2
+    half = int(np.argmin(np.abs(loaded.times - 0.5 * cli.DEMO_T)))
+    assert loaded.times[half] == pytest.approx(0.5 * cli.DEMO_T)
+    assert loaded.densities[half].relative_l1_error(_demo_exact(loaded.grid, loaded.times[half])) < 2e-2
+    error = loaded.final.relative_l1_error(_demo_exact(loaded.grid, loaded.times[-1]))
+    assert error < 6e-2
     # the printed final error is this number
     printed = float(re.search(r"final relative L1 error vs exact: (\S+)", demo["stdout"]).group(1))
     assert printed == pytest.approx(error, rel=1e-3)
-    entropy = wg.exact.gaussian_shannon_entropy(cov + 2 * loaded.times[-1] * np.eye(2))
-    assert loaded.tracked["shannon"][-1] == pytest.approx(entropy, abs=1e-2)
+    entropy = wg.functionals.ShannonEntropy()(_demo_exact(loaded.grid, loaded.times[-1]))
+    assert loaded.tracked["shannon"][-1] == pytest.approx(entropy, rel=error)
+    for name in ("shannon", "renyi:2", "tsallis:2"):
+        assert np.all(np.diff(loaded.tracked[name]) < 0), name
     mass = loaded.tracked["mass"]
     assert np.max(np.abs(mass - mass[0])) < 1e-10
 
 
 def test_demo_problem_is_the_documented_setup():
     problem = cli.demo_problem()
-    assert isinstance(problem.flow, wg.flows.Heat)
+    assert isinstance(problem.flow, wg.flows.BackwardHeat)
     assert problem.rho0.grid.shape == (cli.DEMO_N, cli.DEMO_N)
-    assert problem.rho0.grid.bounds == ((-2.0, 2.0), (-2.0, 2.0))
-    assert (problem.t_end, problem.dt, problem.method) == (0.05, 1e-3, "jko")
+    assert problem.rho0.grid.bounds == ((-4.0, 4.0), (-4.0, 4.0))
+    assert (problem.t_end, problem.dt, problem.method) == (pytest.approx(0.08), 2e-3, "jko")
     assert problem.track == ("shannon", "renyi:2", "tsallis:2", "mass", "w2")
     quick = cli.demo_problem(quick=True)
     assert quick.rho0.grid.shape == (64, 64)
     np.testing.assert_array_equal(quick.exact(0.0).values, quick.rho0.values)
-    cov_t = np.array(cli.DEMO_COV) + 0.02 * np.eye(2)
-    assert quick.exact_tracked["shannon"](0.01) == pytest.approx(
-        wg.exact.gaussian_shannon_entropy(cov_t))
-    # Bures-Wasserstein: commuting covariances, W2^2 = sum (sqrt(l + 2t) - sqrt(l))^2
-    lam = np.linalg.eigvalsh(np.array(cli.DEMO_COV))
-    assert quick.exact_tracked["w2"](0.01) == pytest.approx(
-        np.sqrt(np.sum((np.sqrt(lam + 0.02) - np.sqrt(lam)) ** 2)))
+    # the data are the mixture diffused to T; the exact solution at t is the mixture at T - t
+    np.testing.assert_allclose(quick.exact(0.03).values, _demo_exact(quick.rho0.grid, 0.03).values)
+    assert quick.exact_tracked["renyi:2"](0.03) == pytest.approx(
+        wg.functionals.RenyiEntropy(2)(_demo_exact(quick.rho0.grid, 0.03)))
+    assert "w2" not in quick.exact_tracked  # no closed form for mixtures
 
 
 # -- wgflow run ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..density import Density
 from ..errors import ConvergenceWarning, WgflowError, check_choice, check_positive
-from ..filters import FILTERS, gaussian_smooth
+from ..filters import FILTERS
 from ..flows import BackwardFlow, Flow
 from ..transport import make_kernel
 from .base import Solver, StepFailure
@@ -84,10 +84,10 @@ def _default_smoothing(grid, smoothing_filter: str, horizon: float | None) -> fl
     return float(np.sqrt(check_positive("horizon", horizon) / SMOOTHING_GROWTH_EXPONENT))
 
 
-def _roughness(rho: Density) -> float:
-    """L1 fraction of ``rho`` removed by a Gaussian filter of one cell."""
-    smoothed = gaussian_smooth(rho.values, rho.grid, max(rho.grid.spacing))
-    return float(np.abs(rho.values - smoothed).sum() / rho.values.sum())
+def _roughness(values: np.ndarray, grid, smoothing_filter: str, smoothing: float) -> float:
+    """L1 fraction of the density removed by the regularisation filter."""
+    filtered = FILTERS[smoothing_filter](values, grid, smoothing)
+    return float(np.abs(values - filtered).sum() / values.sum())
 
 
 class JKOSolver(Solver):
@@ -132,9 +132,9 @@ class JKOSolver(Solver):
         Backward flows only: the duration of the run, which sets the default smoothing of
         the spectral filter (:func:`wgflow.solve` passes ``t_end``).
     roughness_limit : float
-        Backward flows only: the run stops with ``success = False`` once a one-cell
-        Gaussian filter removes more than this fraction of the density and twice the
-        fraction it removes from the initial density (default 0.05).
+        Backward flows only: the run stops with ``success = False`` once the
+        regularisation filter removes more than this fraction of the density and twice
+        the fraction it removes from the initial density (default 0.05).
     """
 
     method = "jko"
@@ -250,23 +250,28 @@ class JKOSolver(Solver):
     def _check_roughness(self, values: np.ndarray) -> None:
         """Stop a backward flow whose density has become rough (DESIGN.md section 3).
 
-        Roughness is the L1 fraction of the density that a one-cell Gaussian filter
-        removes: about ``(h / width)^2 / 2`` for a resolved smooth density, O(1) once
-        noise is amplified or the density collapses onto a few cells (e.g. a Gaussian at
-        its singular time).  The run stops when it exceeds ``roughness_limit`` and twice
-        the roughness of the initial density.
+        Roughness is the L1 fraction of the density that the regularisation filter
+        removes: small for a density whose modes lie below the cut-off (whatever the
+        grid), O(1) once noise near the cut-off is amplified or the density collapses
+        onto a few cells (e.g. a Gaussian at its singular time).  The run stops when it
+        exceeds ``roughness_limit`` and twice the roughness of the initial density.
         """
-        roughness = _roughness(Density(self.rho.grid, values))
+        grid = self.rho.grid
+        roughness = _roughness(values, grid, self.smoothing_filter, self.smoothing)
         if self._initial_roughness is None:
-            self._initial_roughness = _roughness(self.rho)
+            self._initial_roughness = _roughness(
+                self.rho.values, grid, self.smoothing_filter, self.smoothing
+            )
         self.statistics.setdefault("roughness", []).append(roughness)
         limit = max(self.roughness_limit, 2.0 * self._initial_roughness)
         if roughness > limit:
             raise StepFailure(
-                f"the density has become rough (fraction {roughness:.3f} removed by a one-cell "
-                f"filter > {limit:.3g}): the backward flow has amplified noise or collapsed; "
-                f"raise the regularisation option smoothing (now {self.smoothing:.4g}) or stop "
-                "earlier"
+                f"the density has become rough (fraction {roughness:.3f} removed by the "
+                f"{self.smoothing_filter} filter > {limit:.3g}): either the backward flow has "
+                "amplified noise (raise the regularisation option smoothing, now "
+                f"{self.smoothing:.4g}) or the density has become narrower than the filter "
+                "(collapse, e.g. at a Gaussian's singular time: stop earlier, or lower "
+                "smoothing on a finer grid)"
             )
 
     def _solve(self, masses0: np.ndarray, log_prox_ratio, tol: float | None = None):
