@@ -120,20 +120,23 @@ def mixture(dim: int) -> dict:
                          **smoothing),
         exact, times, steps)
     jko["smoothing"] = result.settings["smoothing"]
-    gaussian, _ = run_solver(
+    jko["message"] = result.message
+    gaussian, result = run_solver(
         "wgflow jko (gaussian filter)",
         lambda: wg.solve(wg.flows.BackwardHeat(), data, t_end, dt, t_eval=times, track=track,
                          smoothing=jko["smoothing"], smoothing_filter="gaussian"),
         exact, times, steps)
+    gaussian["message"] = result.message
     # the 2-D data leak about 1e-6 of their mass through the walls of [-4, 4]^2: the
     # cut-off must sit at that level (1e-8 gives an error of 0.2 at 0.5 T)
     noise_level = 1e-6 if dim == 2 else 1e-13
-    spectral, _ = run_solver(
+    spectral, result = run_solver(
         "spectral (Fourier cut-off)",
         lambda: wg.solve(wg.flows.BackwardHeat(), data, t_end, dt, method="spectral",
                          t_eval=times, track=track, noise_level=noise_level),
         exact, times, steps)
     spectral["noise_level"] = noise_level
+    spectral["message"] = result.message
     continuous, result = run_solver(
         "continuous DAE (eq. 10)",
         lambda: wg.dae.continuous(data, t_end, dt, t_eval=times, smoothing=CONTINUOUS_SMOOTHING),
@@ -199,6 +202,8 @@ def format_table(problems: list[dict]) -> str:
             lines.append(f"{problem['problem']:20s} {row['solver']:30s} {errors:44s} "
                          f"{row['seconds_per_step']:8.3f} {row['min_value']:10.1e} "
                          f"{'yes' if row['success'] else 'NO':>3s}")
+            if not row["success"]:
+                lines.append(f"{'':20s}   stopped: {row['message'][:110]}")
     return "\n".join(lines)
 
 

@@ -28,3 +28,24 @@ def test_bench_jko_quick_meets_the_accuracy_targets(capsys, tmp_path):
     per_cell = [m["bytes_per_cell"] for m in data["memory"]["runs"]]
     assert max(per_cell) < 1.5 * min(per_cell)  # linear in the number of cells
     assert "order in dt" in capsys.readouterr().out
+
+
+@pytest.mark.benchmark
+def test_bench_backward_quick_meets_the_accuracy_targets(tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    import bench_backward
+
+    output = tmp_path / "bench_backward.json"
+    assert bench_backward.main(["--quick", "--output", str(output)]) == 0
+    data = json.loads(output.read_text())
+    rows = {(p["problem"], r["solver"]): r for p in data["problems"] for r in p["rows"]}
+    jko_2d = rows[("mixture-2d-128", "wgflow jko (spectral filter)")]
+    assert jko_2d["success"] and jko_2d["min_value"] >= 0.0
+    assert jko_2d["errors"]["0.05"] < 5e-3 and jko_2d["errors"]["0.08"] < 2e-2
+    assert jko_2d["mass_drift"] < 1e-10
+    jko_1d = rows[("mixture-1d-1024", "wgflow jko (spectral filter)")]
+    assert jko_1d["errors"]["0.18"] < 1e-2
+    for row in (jko_1d, jko_2d):
+        for report in row["entropies"].values():
+            assert report["largest_increase"] == 0.0 and report["largest_gap"] < 1e-2
+    assert 1.7 <= data["order"]["slope"] <= 2.2
