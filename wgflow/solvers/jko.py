@@ -30,16 +30,18 @@ import numpy as np
 
 from ..density import Density
 from ..errors import ConvergenceWarning, WgflowError, check_choice, check_positive
-from ..filters import FILTERS
 from ..flows import BackwardFlow, Flow
 from ..transport import make_kernel
 from .base import Solver, StepFailure
 from .sinkhorn import entropic_proximal_step, symmetric_log_scaling
 
 
-#: The default smoothing ``s`` of a backward run of duration ``t`` is ``sqrt(t / A)``: the
-#: filter's cut-off wavenumber ``1/s`` then grows by at most ``exp(A)`` over the run.
-SMOOTHING_GROWTH_EXPONENT = 10.0
+#: Default smoothing of a backward run of duration ``t``: ``c sqrt(D t)`` with ``D`` the
+#: largest diffusivity ``P'(rho0)`` of ``d_t rho = -Lap P(rho)`` (1 for the heat flow).  For
+#: the spectral filter ``c = 1/sqrt(10)``: its cut-off wavenumber ``1/s`` then grows by at
+#: most ``e^10`` over the run.  For the local quadratic regression ``c = 0.6`` (measured
+#: stable above about ``0.4 sqrt(D t)`` on Barenblatt data, m = 2 and 3, 1-D and 2-D).
+SMOOTHING_FACTORS = {"spectral": 1.0 / np.sqrt(10.0), "local-quadratic": 0.6}
 
 #: Default smoothing of the Gaussian filter of the backward flows, in cells (coarsest axis).
 DEFAULT_GAUSSIAN_SMOOTHING_CELLS = 2.0
@@ -72,22 +74,22 @@ def _debiased_log_prox_ratio(energy, weight: float, grid, log_u: np.ndarray):
     return log_prox_ratio
 
 
-def _default_smoothing(grid, smoothing_filter: str, horizon: float | None) -> float:
-    """The default ``smoothing`` of a backward run (see :class:`JKOSolver`)."""
+def _default_smoothing(
+    flow: BackwardFlow, rho0: Density, smoothing_filter: str, horizon: float | None
+) -> float:
+    """The default ``smoothing`` of a backward run (see :data:`SMOOTHING_FACTORS`)."""
     if smoothing_filter == "gaussian":
-        return DEFAULT_GAUSSIAN_SMOOTHING_CELLS * max(grid.spacing)
+        return DEFAULT_GAUSSIAN_SMOOTHING_CELLS * max(rho0.grid.spacing)
     if horizon is None:
         raise WgflowError(
-            "the spectral filter of a backward flow needs smoothing= or horizon= (the run's "
-            "duration, from which the default smoothing sqrt(horizon / 10) follows)"
+            f"the {smoothing_filter} regularisation of a backward flow needs smoothing= or "
+            "horizon= (the run's duration, from which the default smoothing follows)"
         )
-    return float(np.sqrt(check_positive("horizon", horizon) / SMOOTHING_GROWTH_EXPONENT))
-
-
-def _roughness(values: np.ndarray, grid, smoothing_filter: str, smoothing: float) -> float:
-    """L1 fraction of the density removed by the regularisation filter."""
-    filtered = FILTERS[smoothing_filter](values, grid, smoothing)
-    return float(np.abs(values - filtered).sum() / values.sum())
+    diffusivity = float(flow.pressure_derivative(rho0.values).max())
+    return float(
+        SMOOTHING_FACTORS[smoothing_filter]
+        * np.sqrt(diffusivity * check_positive("horizon", horizon))
+    )
 
 
 class JKOSolver(Solver):
@@ -122,19 +124,23 @@ class JKOSolver(Solver):
         Run every step in the log domain (default: exp domain with automatic fallback).
     smoothing : float, optional
         Backward flows only: the regularisation of the ill-posed flow, the length scale
-        ``s`` of the filter applied to the density before its first variation is frozen
-        (:mod:`wgflow.filters`; reported in ``settings``).  Default for the spectral filter
-        ``sqrt(horizon / 10)``: the cut-off wavenumber ``1/s`` is amplified by at most
-        ``e^10`` over the run (DESIGN.md section 3); for the Gaussian filter two cells.
-    smoothing_filter : {"spectral", "gaussian"}, optional
-        Backward flows only: the filter, default the flow's ``default_filter``.
+        ``s`` of the filter applied before the first variation is frozen
+        (:mod:`wgflow.filters`; reported in ``settings``).  Default ``c sqrt(D horizon)``
+        with ``D = max P'(rho0)`` (:data:`SMOOTHING_FACTORS`; for the backward heat flow
+        ``sqrt(horizon / 10)``, so the cut-off wavenumber ``1/s`` is amplified by at most
+        ``e^10`` over the run, DESIGN.md section 3); two cells for the Gaussian filter.
+    smoothing_filter : str, optional
+        Backward flows only: one of the flow's ``filters`` (the first is the default):
+        ``"spectral"``, ``"gaussian"`` (density filters) and, for the porous medium,
+        ``"local-quadratic"`` (regression of the pressure).
     horizon : float, optional
         Backward flows only: the duration of the run, which sets the default smoothing of
         the spectral filter (:func:`wgflow.solve` passes ``t_end``).
     roughness_limit : float
         Backward flows only: the run stops with ``success = False`` once the
-        regularisation filter removes more than this fraction of the density and twice
-        the fraction it removes from the initial density (default 0.05).
+        regularisation filter removes more than this fraction of the density (of the
+        pressure, for ``"local-quadratic"``) and twice the fraction it removes from the
+        initial density (default 0.05).
     """
 
     method = "jko"
@@ -168,10 +174,10 @@ class JKOSolver(Solver):
                 )
         if self.backward:
             if smoothing_filter is None:
-                smoothing_filter = flow.default_filter
-            self.smoothing_filter = check_choice("smoothing_filter", smoothing_filter, tuple(FILTERS))
+                smoothing_filter = flow.filters[0]
+            self.smoothing_filter = check_choice("smoothing_filter", smoothing_filter, flow.filters)
             if smoothing is None:
-                self.smoothing = _default_smoothing(grid, self.smoothing_filter, horizon)
+                self.smoothing = _default_smoothing(flow, rho0, self.smoothing_filter, horizon)
             else:
                 self.smoothing = check_positive("smoothing", smoothing)
         self.roughness_limit = check_positive("roughness_limit", roughness_limit)
@@ -250,17 +256,18 @@ class JKOSolver(Solver):
     def _check_roughness(self, values: np.ndarray) -> None:
         """Stop a backward flow whose density has become rough (DESIGN.md section 3).
 
-        Roughness is the L1 fraction of the density that the regularisation filter
-        removes: small for a density whose modes lie below the cut-off (whatever the
-        grid), O(1) once noise near the cut-off is amplified or the density collapses
-        onto a few cells (e.g. a Gaussian at its singular time).  The run stops when it
-        exceeds ``roughness_limit`` and twice the roughness of the initial density.
+        Roughness (:meth:`BackwardFlow.roughness`) is the L1 fraction of the density (of
+        the pressure, for the local quadratic regression) that the regularisation removes:
+        small for a density whose modes lie below the cut-off (whatever the grid), O(1)
+        once noise near the cut-off is amplified or the density collapses onto a few cells
+        (e.g. a Gaussian at its singular time).  The run stops when it exceeds
+        ``roughness_limit`` and twice the roughness of the initial density.
         """
         grid = self.rho.grid
-        roughness = _roughness(values, grid, self.smoothing_filter, self.smoothing)
+        roughness = self.flow.roughness(values, grid, self.smoothing, self.smoothing_filter)
         if self._initial_roughness is None:
-            self._initial_roughness = _roughness(
-                self.rho.values, grid, self.smoothing_filter, self.smoothing
+            self._initial_roughness = self.flow.roughness(
+                self.rho.values, grid, self.smoothing, self.smoothing_filter
             )
         self.statistics.setdefault("roughness", []).append(roughness)
         limit = max(self.roughness_limit, 2.0 * self._initial_roughness)
