@@ -49,3 +49,6 @@ def test_bench_backward_quick_meets_the_accuracy_targets(tmp_path):
         for report in row["entropies"].values():
             assert report["largest_increase"] == 0.0 and report["largest_gap"] < 1e-2
     assert 1.7 <= data["order"]["slope"] <= 2.2
+    for m in ("2", "3"):
+        pme = rows[(f"pme-1d-1024-m{m}", "wgflow jko")]
+        assert pme["success"] and pme["errors"]["0.025"] < 2e-2
