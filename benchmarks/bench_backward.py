@@ -177,8 +177,6 @@ def porous_medium(dim: int, m: float) -> dict:
     n = 1024 if dim == 1 else 128
     grid = wg.Grid([(-1, 1)] * dim, n)
     C, t1 = 0.1, 0.05
-    # few steps: the entropic step's own per-step error accumulates in 2-D (more steps
-    # make it worse there), the time error is second order
     steps = 25
     dt = t1 / 2 / steps
 

@@ -9,7 +9,7 @@ the pressure, which continues it past the free boundary with the right slope) an
 Gaussian filter of the density (which flattens the pressure at the edge, so the support
 shrinks too slowly).  Both are compared with the exact Barenblatt at t0
 (``wgflow.exact.barenblatt``) and its closed-form Tsallis entropy; the errors are printed.
-An animated GIF of the default run is written next to the PNG
+An animated GIF of the local-quadratic run is written next to the PNG
 (``wgflow.plotting.animate_densities``).
 
 Run: ``python examples/plot_backward_porous_medium.py [--quick] [--out DIR]``.
@@ -56,7 +56,7 @@ for regularisation, colour in [("local-quadratic", "tab:blue"), ("gaussian", "ta
               color=colour, lw=1.2, label=regularisation)
     ax_err.semilogy(res.times[1:], errors[1:], "o-", color=colour, ms=3, label=regularisation)
 if not runs["local-quadratic"].success:
-    raise RuntimeError(f"the default backward run failed: {runs['local-quadratic'].message}")
+    raise RuntimeError(f"the local-quadratic run failed: {runs['local-quadratic'].message}")
 
 ax_rho.set(xlim=(-0.6, 0.6), ylim=(0, None), xlabel="x", ylabel="density",
            title=f"backward to t = {t0}")
@@ -67,8 +67,8 @@ for ax in (ax_rho, ax_s, ax_err):
     ax.legend(fontsize="small", frameon=False)
 fig.suptitle(f"Backward porous-medium equation (a = {m:g}) from a Barenblatt profile, "
              f"{grid.shape[0]} cells, {steps} steps")
-default = runs["local-quadratic"]
-gif = animate_densities(default.densities, default.times, args.out / "backward_porous_medium.gif",
+fitted = runs["local-quadratic"]
+gif = animate_densities(fitted.densities, fitted.times, args.out / "backward_porous_medium.gif",
                         title="backward PME, local quadratic regression")
 print(f"wrote {gif}")
 finish(fig, args, "backward_porous_medium")

@@ -54,6 +54,12 @@ def spectral_lowpass(values: np.ndarray, grid: Grid, scale: float, order: int = 
         The length ``s`` of the cut-off (wavenumbers above about ``1.3 / s`` are removed).
     order : int
         Sharpness ``p`` of the cut-off.
+
+    Returns
+    -------
+    ndarray
+        The filtered values, shape ``grid.shape`` (may dip below zero where ``values``
+        has sharp features).
     """
     coefficients = dctn(values, type=2, norm="ortho")
     coefficients *= np.exp(-0.5 * (cosine_wavenumbers_squared(grid) * scale * scale) ** order)
@@ -62,7 +68,13 @@ def spectral_lowpass(values: np.ndarray, grid: Grid, scale: float, order: int = 
 
 def gaussian_smooth(values: np.ndarray, grid: Grid, scale: float) -> np.ndarray:
     """``G_s * values``: Gaussian filter of standard deviation ``scale`` (length units) with
-    reflecting walls; positivity and mass are kept."""
+    reflecting walls, truncated at six standard deviations.
+
+    Returns
+    -------
+    ndarray
+        The filtered values, shape ``grid.shape``; positivity and the sum are kept.
+    """
     sigma = [scale / h for h in grid.spacing]
     return gaussian_filter(values, sigma, mode="reflect", truncate=6.0)
 

@@ -29,6 +29,7 @@ the growth of the Fourier modes (mode ``k`` grows like ``exp(k^2 t)`` without it
 from __future__ import annotations
 
 import numpy as np
+from findiff import Diff
 
 from ..density import Density
 from ..errors import WgflowError, check_positive
@@ -38,15 +39,18 @@ from ..grid import Grid
 from .base import Flow
 
 
+#: Fewest cells per axis of a backward flow's grid (one-sided second-order stencils).
+MIN_CELLS = 4
+
+
 def _gradient_and_laplacian(f: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
-    """``|grad f|^2`` and ``Lap f`` by second-order central differences (one-sided at the
-    walls)."""
+    """``|grad f|^2`` and ``Lap f`` by second-order finite differences (findiff): central
+    inside (the compact 3-point second difference for ``Lap``), one-sided at the walls."""
     squared = np.zeros(grid.shape)
     laplacian = np.zeros(grid.shape)
     for axis, h in enumerate(grid.spacing):
-        derivative = np.gradient(f, h, axis=axis, edge_order=2)
-        squared += derivative**2
-        laplacian += np.gradient(derivative, h, axis=axis, edge_order=2)
+        squared += Diff(axis, h, acc=2)(f) ** 2
+        laplacian += (Diff(axis, h, acc=2) ** 2)(f)
     return squared, laplacian
 
 
@@ -59,16 +63,49 @@ class BackwardFlow(Flow):
     filters: tuple[str, ...] = ("spectral", "gaussian")
 
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
-        """``P'(rho)`` of ``d_t rho = -Lap P(rho)``."""
+        """``P'(rho)`` of ``d_t rho = -Lap P(rho)`` (the local diffusivity)."""
         raise NotImplementedError
 
-    def step_energy(self, rho: Density, dt: float, smoothing: float, smoothing_filter: str) -> Functional:
-        """The linear functional ``∫ V_k rho`` of one semi-implicit JKO step of length ``dt``
-        from ``rho`` (module docstring)."""
+    def check_grid(self, grid: Grid) -> None:
+        """Raise :class:`~wgflow.errors.WgflowError` if ``grid`` has an axis with fewer
+        than :data:`MIN_CELLS` cells (the step differentiates the first variation)."""
+        if min(grid.shape) < MIN_CELLS:
+            raise WgflowError(
+                f"the {self.name} flow needs at least {MIN_CELLS} cells per axis, got a grid "
+                f"of shape {grid.shape}"
+            )
+
+    def step_energy(
+        self, rho: Density, dt: float, smoothing: float, smoothing_filter: str
+    ) -> Functional:
+        """The linear functional of one semi-implicit JKO step.
+
+        Parameters
+        ----------
+        rho : Density
+            The density ``rho_k`` at the start of the step.
+        dt : float
+            The time step ``tau``.
+        smoothing : float
+            The regularisation's length scale.
+        smoothing_filter : str
+            One of :attr:`filters`.
+
+        Returns
+        -------
+        LinearisedEnergy
+            ``∫ V_k rho`` with ``V_k`` of the module docstring.
+        """
         return LinearisedEnergy(self._filtered_potential(rho, dt, smoothing, smoothing_filter))
 
-    def roughness(self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str) -> float:
-        """L1 fraction of the density that the regularisation filter removes."""
+    def roughness(
+        self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str
+    ) -> float:
+        """L1 fraction of the density (values on ``grid``) that the regularisation removes.
+
+        Small for a density whose modes the filter keeps, O(1) for amplified noise or a
+        density narrower than the filter; the solver's stopping criterion.
+        """
         filtered = FILTERS[smoothing_filter](values, grid, smoothing)
         return float(np.abs(values - filtered).sum() / values.sum())
 
@@ -84,7 +121,9 @@ class BackwardFlow(Flow):
         with np.errstate(divide="ignore", invalid="ignore"):
             variation = self.energy.variation(filtered, grid)
         finite = np.isfinite(variation)
-        phi = -np.where(finite, variation, variation[finite].min() if finite.any() else 0.0)
+        # where rho~ vanishes the first variation is +inf (Shannon): fill with the largest
+        # finite value, i.e. the smallest phi, so the differences see no false wall there
+        phi = -np.where(finite, variation, variation[finite].max())
         squared_gradient, laplacian = _gradient_and_laplacian(phi, grid)
         potential = (
             variation
@@ -135,6 +174,7 @@ class BackwardHeat(BackwardFlow):
         return ShannonEntropy()
 
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
+        """``P'(rho) = 1`` (``P(rho) = rho``)."""
         return np.ones_like(values)
 
 
@@ -175,13 +215,18 @@ class BackwardPorousMedium(BackwardFlow):
         return TsallisEntropy(self.a)
 
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
-        return self.a * values ** (self.a - 1.0)
+        """``P'(rho) = a rho^(a-1)`` (``P(rho) = rho^a``), zero where ``rho <= 0``."""
+        return self.a * np.maximum(values, 0.0) ** (self.a - 1.0)
 
     def pressure(self, values: np.ndarray) -> np.ndarray:
         """``p = a/(a-1) rho^(a-1)``, the velocity potential ``v = grad p``."""
         return self.a / (self.a - 1.0) * np.maximum(values, 0.0) ** (self.a - 1.0)
 
-    def step_energy(self, rho: Density, dt: float, smoothing: float, smoothing_filter: str) -> Functional:
+    def step_energy(
+        self, rho: Density, dt: float, smoothing: float, smoothing_filter: str
+    ) -> Functional:
+        """The step's linear functional; with ``"local-quadratic"`` the potential of the
+        class docstring, otherwise :meth:`BackwardFlow.step_energy`."""
         if smoothing_filter != "local-quadratic":
             return super().step_energy(rho, dt, smoothing, smoothing_filter)
         a = self.a
@@ -195,7 +240,9 @@ class BackwardPorousMedium(BackwardFlow):
         )
         return LinearisedEnergy(np.where((rho.values > 0) & (fitted > 0), potential, np.inf))
 
-    def roughness(self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str) -> float:
+    def roughness(
+        self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str
+    ) -> float:
         """With ``"local-quadratic"``: the mass-weighted L1 fraction of the pressure that
         its regression removes (zero for a Barenblatt profile, O(1) for amplified noise)."""
         if smoothing_filter != "local-quadratic":

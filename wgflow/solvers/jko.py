@@ -77,7 +77,8 @@ def _debiased_log_prox_ratio(energy, weight: float, grid, log_u: np.ndarray):
 def _default_smoothing(
     flow: BackwardFlow, rho0: Density, smoothing_filter: str, horizon: float | None
 ) -> float:
-    """The default ``smoothing`` of a backward run (see :data:`SMOOTHING_FACTORS`)."""
+    """The default ``smoothing`` of a backward run (see :data:`SMOOTHING_FACTORS`), at
+    least one cell."""
     if smoothing_filter == "gaussian":
         return DEFAULT_GAUSSIAN_SMOOTHING_CELLS * max(rho0.grid.spacing)
     if horizon is None:
@@ -86,10 +87,8 @@ def _default_smoothing(
             "horizon= (the run's duration, from which the default smoothing follows)"
         )
     diffusivity = float(flow.pressure_derivative(rho0.values).max())
-    return float(
-        SMOOTHING_FACTORS[smoothing_filter]
-        * np.sqrt(diffusivity * check_positive("horizon", horizon))
-    )
+    smoothing = SMOOTHING_FACTORS[smoothing_filter] * np.sqrt(diffusivity * horizon)
+    return float(max(smoothing, max(rho0.grid.spacing)))  # at least one cell
 
 
 class JKOSolver(Solver):
@@ -128,7 +127,9 @@ class JKOSolver(Solver):
         (:mod:`wgflow.filters`; reported in ``settings``).  Default ``c sqrt(D horizon)``
         with ``D = max P'(rho0)`` (:data:`SMOOTHING_FACTORS`; for the backward heat flow
         ``sqrt(horizon / 10)``, so the cut-off wavenumber ``1/s`` is amplified by at most
-        ``e^10`` over the run, DESIGN.md section 3); two cells for the Gaussian filter.
+        ``e^10`` over the run, DESIGN.md section 3), at least one cell; two cells for the
+        Gaussian filter.  The default depends on the run's duration: the same time
+        reached by a longer run is computed with more smoothing.
     smoothing_filter : str, optional
         Backward flows only: one of the flow's ``filters`` (the first is the default):
         ``"spectral"``, ``"gaussian"`` (density filters) and, for the porous medium,
@@ -172,7 +173,10 @@ class JKOSolver(Solver):
                 raise WgflowError(
                     f"{name} regularises the backward flows only; {flow.name} does not take it"
                 )
+        if horizon is not None:
+            horizon = check_positive("horizon", horizon)
         if self.backward:
+            flow.check_grid(grid)
             if smoothing_filter is None:
                 smoothing_filter = flow.filters[0]
             self.smoothing_filter = check_choice("smoothing_filter", smoothing_filter, flow.filters)
@@ -180,6 +184,11 @@ class JKOSolver(Solver):
                 self.smoothing = _default_smoothing(flow, rho0, self.smoothing_filter, horizon)
             else:
                 self.smoothing = check_positive("smoothing", smoothing)
+            if self.smoothing_filter == "local-quadratic" and self.smoothing < max(grid.spacing):
+                raise WgflowError(
+                    f"smoothing = {self.smoothing!r} is below one cell ({max(grid.spacing):.4g}); "
+                    "the local quadratic regression needs a window of at least one cell"
+                )
         self.roughness_limit = check_positive("roughness_limit", roughness_limit)
         self._initial_roughness: float | None = None
         self.debias = bool(debias)
@@ -283,7 +292,8 @@ class JKOSolver(Solver):
 
     def _solve(self, masses0: np.ndarray, log_prox_ratio, tol: float | None = None):
         result = entropic_proximal_step(
-            self.kernel, masses0, log_prox_ratio, tol=self.tol if tol is None else max(tol, self.tol), max_iter=self.max_iter,
+            self.kernel, masses0, log_prox_ratio,
+            tol=self.tol if tol is None else max(tol, self.tol), max_iter=self.max_iter,
             warm_log_b=self._warm_log_b, log_domain=self.log_domain,
         )
         if not np.isfinite(result.masses).all():
