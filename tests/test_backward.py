@@ -87,8 +87,8 @@ def test_well_prepared_mixture_1d_to_nine_tenths():
 def test_well_prepared_mixture_2d_half_way_back():
     """2-D mixture of three anisotropic Gaussians, 128^2 cells on [-4, 4]^2, diffused to
     T = 0.1 and driven back to 0.5 T with the default smoothing sqrt(0.05 / 10) (issue
-    target 5e-3; measured 2.2e-3 with dt = 2e-3; the demo's run to 0.8 T smooths more,
-    sqrt(0.08 / 10), and is at 1.3e-3 when it passes 0.5 T)."""
+    target 5e-3; measured 1.4e-3 with dt = 2e-3; the demo's run to 0.8 T smooths more,
+    sqrt(0.08 / 10), and is at 1.1e-3 when it passes 0.5 T)."""
     grid = wg.Grid([(-4, 4), (-4, 4)], 128)
     T = 0.1
     data = wg.exact.heat_gaussian_mixture(grid, **MIXTURE_2D, t=T)

@@ -79,8 +79,8 @@ def _demo_exact(grid, t):
 
 
 def test_demo_matches_the_exact_solution(demo):
-    """Quick demo (64^2 cells): measured 1.2e-2 at 0.5 T and 4.1e-2 at 0.8 T (the full
-    128^2 demo: 1.3e-3 and 1.1e-2)."""
+    """Quick demo (64^2 cells): measured 1.3e-2 at 0.5 T and 4.8e-2 at 0.8 T (the full
+    128^2 demo: 1.1e-3 and 9.2e-3)."""
     loaded = wg.SolveResult.load(demo["out"] / "demo.npz")
     assert loaded.flow == "backward-heat" and loaded.method == "jko"
     assert loaded.grid.shape == (cli.DEMO_N_QUICK, cli.DEMO_N_QUICK)
