@@ -29,6 +29,18 @@ def check_positive(name: str, value: float) -> float:
     return value
 
 
+def check_integer(name: str, value: int, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) ``>= minimum``, else raise
+    naming it."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (numbers.Integral, np.integer))
+        or value < minimum
+    ):
+        raise WgflowError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def check_finite_nonnegative(name: str, values: np.ndarray) -> None:
     """Raise if ``values`` holds NaN, infinities or negative numbers, naming the first bad one."""
     finite = np.isfinite(values)

@@ -30,7 +30,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from .density import Density
-from .errors import WgflowError, check_positive
+from .errors import WgflowError, check_integer, check_positive
 from .grid import Grid
 
 __all__ = [
@@ -65,9 +65,7 @@ def _check_real(name: str, value: float) -> float:
 
 
 def _check_dimension(d: int) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise WgflowError(f"the dimension d must be an integer >= 1, got {d!r}")
-    return int(d)
+    return check_integer("the dimension d", d)
 
 
 def _check_exponent_m(m: float) -> float:

@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import WgflowError, check_choice, check_positive
+from .errors import WgflowError, check_choice, check_integer, check_positive
 
 __all__ = [
     "Gaussian",
@@ -75,15 +75,6 @@ def _check_time(name: str, t: float, *, allow_zero: bool = True) -> float:
     if not np.isfinite(t) or t < 0.0:
         raise WgflowError(f"{name} must be a finite number >= 0, got {t!r}")
     return t
-
-
-def _check_exponent(a: float) -> float:
-    if isinstance(a, bool) or not isinstance(a, (numbers.Real, np.floating, np.integer)):
-        raise WgflowError(f"entropy order a must be a real number > 0, got {a!r}")
-    a = float(a)
-    if not np.isfinite(a) or a <= 0.0:
-        raise WgflowError(f"entropy order a must be a finite number > 0, got {a!r}")
-    return a
 
 
 def _to_float_array(name: str, value: ArrayLike) -> np.ndarray:
@@ -286,7 +277,7 @@ class Gaussian:
         a : float
             Exponent, ``a > 0``.
         """
-        a = _check_exponent(a)
+        a = check_positive("entropy order a", a)
         d = self.dim
         log_norm = 0.5 * d * _LOG_2PI + 0.5 * self.log_det_cov()
         return float((1.0 - a) * log_norm - 0.5 * d * np.log(a))
@@ -304,7 +295,7 @@ class Gaussian:
         float
             ``(d/2) log(2 pi) + (1/2) log det S0 + (d/2) log(a) / (a - 1)``.
         """
-        a = _check_exponent(a)
+        a = check_positive("entropy order a", a)
         if a == 1.0:
             return self.shannon_entropy()
         d = self.dim
@@ -323,7 +314,7 @@ class Gaussian:
         a : float
             Order, ``a > 0``; ``a = 1`` gives the Shannon limit.
         """
-        a = _check_exponent(a)
+        a = check_positive("entropy order a", a)
         if a == 1.0:
             return self.shannon_entropy()
         return float(-np.expm1(self.log_power_integral(a)) / (a - 1.0))
@@ -354,8 +345,7 @@ class Gaussian:
         rng : numpy.random.Generator or int or None
             A generator, or a seed for :func:`numpy.random.default_rng`.
         """
-        if isinstance(n, bool) or not isinstance(n, (numbers.Integral, np.integer)) or n < 0:
-            raise WgflowError(f"n must be an integer >= 0, got {n!r}")
+        n = check_integer("n", n, 0)
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         z = rng.standard_normal((int(n), self.dim))
         return self.mean + (z * np.sqrt(self._evals)) @ self._evecs.T

@@ -34,7 +34,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure, SubFigure
 
 from .density import Density
-from .errors import WgflowError
+from .errors import WgflowError, check_integer
 from .result import SolveResult
 
 __all__ = ["plot_snapshots", "plot_tracked", "plot_result", "save_figure"]
@@ -139,8 +139,7 @@ def _select(count: int, maximum: int | None) -> list[int]:
     """Up to ``maximum`` evenly spaced indices of ``range(count)``, first and last included."""
     if maximum is None or count <= maximum:
         return list(range(count))
-    if isinstance(maximum, bool) or not isinstance(maximum, (int, np.integer)) or maximum < 1:
-        raise WgflowError(f"max_snapshots must be an integer >= 1, got {maximum!r}")
+    check_integer("max_snapshots", maximum)
     if maximum == 1:
         return [count - 1]
     return sorted({int(round(k)) for k in np.linspace(0, count - 1, maximum)})
@@ -400,9 +399,7 @@ def plot_tracked(
     panels = len(names) + len(extra_pairs)
     if ncols is None:
         ncols = min(3, panels)
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise WgflowError(f"ncols must be an integer >= 1, got {ncols!r}")
-    ncols = min(int(ncols), panels)
+    ncols = min(check_integer("ncols", ncols), panels)
     nrows = -(-panels // ncols)
     fig = _new_figure(fig, (3.6 * ncols, 2.8 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()

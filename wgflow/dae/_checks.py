@@ -37,25 +37,6 @@ def check_noise_time(t: float, name: str = "t") -> float:
     return value
 
 
-def check_positive_real(value: float, name: str, what: str = "") -> float:
-    """A finite real number ``> 0``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise WgflowError(f"{name}{what} must be a real number > 0, got {value!r}")
-    out = float(value)
-    if not np.isfinite(out) or out <= 0.0:
-        raise WgflowError(f"{name}{what} must be a finite number > 0, got {value!r}")
-    return out
-
-
-def check_int(value: int, name: str, minimum: int = 1) -> int:
-    """An integer ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise WgflowError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise WgflowError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def check_map_values(map_values: np.ndarray, grid: Grid, name: str = "map_values") -> np.ndarray:
     """A map on ``grid``: a finite float array of shape ``(d, *grid.shape)``."""
     try:

@@ -49,13 +49,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import WgflowError, check_integer, check_positive
 from ..filters import spectral_lowpass
 from ._checks import (
     check_density,
-    check_int,
     check_noise_time,
-    check_positive_real,
     identity_map,
 )
 from .maps import dae_map, interpolate_map
@@ -462,8 +460,8 @@ def continuous(
         singular time before ``t_end``; the trajectory up to the last regular step is kept.
     """
     rho0 = check_density(rho0, "rho0")
-    t_end = check_positive_real(t_end, "t_end")
-    dt = check_positive_real(dt, "dt")
+    t_end = check_positive("t_end", t_end)
+    dt = check_positive("dt", dt)
     grid = rho0.grid
     if smoothing is None:
         smoothing = 4.0 * max(grid.spacing)
@@ -486,7 +484,7 @@ def continuous(
         )
     if acc not in (2, 4) or isinstance(acc, bool):
         raise WgflowError(f"acc must be 2 or 4, got {acc!r}")
-    min_singular = check_positive_real(min_singular, "min_singular")
+    min_singular = check_positive("min_singular", min_singular)
 
     steps = _step_sizes(t_end, dt)
     ends = np.cumsum(steps)
@@ -498,7 +496,7 @@ def continuous(
             raise WgflowError(f"t_eval must lie in [0, t_end = {t_end:g}], got {t_arr.tolist()}")
         store = {int(np.argmin(np.abs(ends - t))) for t in t_arr if t > 0} | {len(steps) - 1}
 
-    smoothing_order = check_int(smoothing_order, "smoothing_order", 1)
+    smoothing_order = check_integer("smoothing_order", smoothing_order, 1)
     velocity = _LagrangianScore(rho0, smoothing, smoothing_order, acc, min_singular)
     phi = identity_map(grid)
     times, maps = [0.0], [phi.copy()]

@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 from scipy.special import gammainc, gammaln
 
-from ..errors import WgflowError
+from ..errors import WgflowError, check_integer
 
 __all__ = [
     "NoiseLaw",
@@ -258,13 +258,7 @@ class _NonSeparable(NoiseLaw):
     quadratures = ("midpoint",)
 
     def __init__(self, subcells: int = 1):
-        if (
-            isinstance(subcells, bool)
-            or not isinstance(subcells, (int, np.integer))
-            or subcells < 1
-        ):
-            raise WgflowError(f"subcells must be an integer >= 1, got {subcells!r}")
-        self.subcells = int(subcells)
+        self.subcells = check_integer("subcells", subcells)
 
     def kernel_on_offsets(
         self, offsets: tuple[np.ndarray, ...], spacing: tuple[float, ...], t: float

@@ -47,8 +47,8 @@ import numpy as np
 from findiff import Diff
 
 from ..density import Density
-from ..errors import WgflowError
-from ._checks import check_density, check_map_values, check_positive_real, identity_map
+from ..errors import WgflowError, check_positive
+from ._checks import check_density, check_map_values, identity_map
 from ._interp import LocalCubic
 
 __all__ = [
@@ -321,7 +321,7 @@ def pushforward_with_info(
             f"unknown pushforward scheme {scheme!r}; accepted: "
             f"{', '.join(map(repr, PUSHFORWARD_SCHEMES))}"
         )
-    mass_tol = check_positive_real(mass_tol, "mass_tol")
+    mass_tol = check_positive("mass_tol", mass_tol)
     if scheme in ("auto", "pullback"):
         try:
             out, info = _pullback(rho, values, mass_tol)

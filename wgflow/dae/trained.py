@@ -26,9 +26,9 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import WgflowError, check_integer, check_positive
 from ..grid import Grid
-from ._checks import check_density, check_int, check_noise_time, check_positive_real, check_samples
+from ._checks import check_density, check_noise_time, check_samples
 from .noise import NoiseLike, resolve_noise
 
 __all__ = ["TrainedDAE", "fit_dae", "sample_density", "TRAINING_METHODS"]
@@ -53,7 +53,7 @@ def sample_density(
         Shape ``(n, d)``.
     """
     rho = check_density(rho)
-    n = check_int(n, "n", 1)
+    n = check_integer("n", n, 1)
     gen = _rng(rng)
     grid = rho.grid
     p = rho.masses.ravel() / rho.masses.sum()
@@ -239,8 +239,8 @@ def fit_dae(
         raise WgflowError(
             f"unknown method {method!r}; accepted: {', '.join(map(repr, TRAINING_METHODS))}"
         )
-    n_noise = check_int(n_noise, "n_noise", 1)
-    n_features = check_int(n_features, "n_features", 1)
+    n_noise = check_integer("n_noise", n_noise, 1)
+    n_features = check_integer("n_features", n_features, 1)
     gen = _rng(rng)
     k, d = x.shape
     clean = np.repeat(x, n_noise, axis=0)
@@ -256,11 +256,11 @@ def fit_dae(
     if lengthscale is None or auto_length:
         lengthscale = float(np.clip(0.6 * math.sqrt(t / float(np.mean(scale**2))), 0.15, 1.0))
     else:
-        lengthscale = check_positive_real(lengthscale, "lengthscale")
+        lengthscale = check_positive("lengthscale", lengthscale)
     if ridge is None or auto_ridge:
         ridge = 0.1 / math.sqrt(m)
     else:
-        ridge = check_positive_real(ridge, "ridge")
+        ridge = check_positive("ridge", ridge)
 
     z = (corrupted - shift) / scale
     if auto_length or auto_ridge:

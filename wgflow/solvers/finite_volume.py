@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError, check_positive
+from ..errors import WgflowError, check_integer, check_positive
 from ..flows import Continuity, FokkerPlanck, Flow, Heat, PorousMedium
 from .base import Solver, StepFailure
 
@@ -145,13 +145,7 @@ class FiniteVolumeSolver(Solver):
                 f"got {cfl!r}"
             )
         self.cfl = cfl
-        if (
-            isinstance(max_substeps, bool)
-            or not isinstance(max_substeps, (int, np.integer))
-            or max_substeps < 1
-        ):
-            raise WgflowError(f"max_substeps must be an integer >= 1, got {max_substeps!r}")
-        self.max_substeps = int(max_substeps)
+        self.max_substeps = check_integer("max_substeps", max_substeps)
         if isinstance(order, bool) or order not in (1, 2):
             raise WgflowError(f"order must be 1 (upwind) or 2 (minmod MUSCL), got {order!r}")
         if order == 2 and not isinstance(flow, Continuity):

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..density import Density
-from ..errors import ConvergenceWarning, WgflowError, check_choice, check_positive
+from ..errors import ConvergenceWarning, WgflowError, check_choice, check_integer, check_positive
 from ..flows import BackwardFlow, Flow
 from ..transport import make_kernel
 from .base import Solver, StepFailure
@@ -48,12 +48,6 @@ DEFAULT_GAUSSIAN_SMOOTHING_CELLS = 2.0
 
 #: Sinkhorn tolerance of the solves that only supply the next linearisation point.
 PREDICTOR_TOL = 1e-3
-
-
-def _check_count(name: str, value: int, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise WgflowError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _debiased_log_prox_ratio(energy, weight: float, grid, log_u: np.ndarray):
@@ -196,9 +190,9 @@ class JKOSolver(Solver):
             factor = (2.0 if self.debias else 1.0) if gamma_factor is None else gamma_factor
             gamma = check_positive("gamma_factor", factor) * min(grid.spacing) ** 2
         self.gamma = check_positive("gamma", gamma)
-        self.debias_iterations = _check_count("debias_iterations", debias_iterations, 1)
+        self.debias_iterations = check_integer("debias_iterations", debias_iterations, 1)
         self.tol = check_positive("tol", tol)
-        self.max_iter = _check_count("max_iter", max_iter, 1)
+        self.max_iter = check_integer("max_iter", max_iter, 1)
         self.kernel = make_kernel(grid, self.gamma, kernel)
         self.kernel_kind = kernel
         self.log_domain = bool(log_domain)
