@@ -28,10 +28,11 @@ the growth of the Fourier modes (mode ``k`` grows like ``exp(k^2 t)`` without it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from findiff import Diff
 
-from ..density import Density
 from ..errors import WgflowError, check_positive
 from ..filters import FILTERS, local_quadratic_fit
 from ..functionals import Functional, ShannonEntropy, TsallisEntropy
@@ -52,6 +53,38 @@ def _gradient_and_laplacian(f: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.n
         squared += Diff(axis, h, acc=2)(f) ** 2
         laplacian += (Diff(axis, h, acc=2) ** 2)(f)
     return squared, laplacian
+
+
+@dataclass(frozen=True)
+class Regularised:
+    """A density with what the semi-implicit step freezes: computed once per density,
+    used for the roughness check after the step that produced it and for the next step.
+
+    Attributes
+    ----------
+    values : ndarray
+        The density's values.
+    grid : Grid
+    smoothing_filter : str
+        The regularisation that made it.
+    smoothed : ndarray
+        The filtered density ``rho~`` (density filters) or the fitted pressure ``p~``
+        (``"local-quadratic"``).
+    roughness : float
+        The L1 fraction the regularisation removes (of the density, or of the pressure
+        weighted by the density): small for a density whose modes it keeps, O(1) for
+        amplified noise or a density narrower than the filter (the solver's stop).
+    gradient, laplacian : ndarray, optional
+        ``grad p~`` (one array per axis) and ``Lap p~`` of the fitted pressure.
+    """
+
+    values: np.ndarray
+    grid: Grid
+    smoothing_filter: str
+    smoothed: np.ndarray
+    roughness: float
+    gradient: list[np.ndarray] | None = None
+    laplacian: np.ndarray | None = None
 
 
 class BackwardFlow(Flow):
@@ -75,17 +108,16 @@ class BackwardFlow(Flow):
                 f"of shape {grid.shape}"
             )
 
-    def step_energy(
-        self, rho: Density, dt: float, smoothing: float, smoothing_filter: str
-    ) -> Functional:
-        """The linear functional of one semi-implicit JKO step.
+    def regularise(
+        self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str
+    ) -> Regularised:
+        """The regularisation of a density: its filtered version and its roughness.
 
         Parameters
         ----------
-        rho : Density
-            The density ``rho_k`` at the start of the step.
-        dt : float
-            The time step ``tau``.
+        values : ndarray
+            The density's values on ``grid``.
+        grid : Grid
         smoothing : float
             The regularisation's length scale.
         smoothing_filter : str
@@ -93,31 +125,21 @@ class BackwardFlow(Flow):
 
         Returns
         -------
-        LinearisedEnergy
-            ``∫ V_k rho`` with ``V_k`` of the module docstring.
-        """
-        return LinearisedEnergy(self._filtered_potential(rho, dt, smoothing, smoothing_filter))
-
-    def roughness(
-        self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str
-    ) -> float:
-        """L1 fraction of the density (values on ``grid``) that the regularisation removes.
-
-        Small for a density whose modes the filter keeps, O(1) for amplified noise or a
-        density narrower than the filter; the solver's stopping criterion.
+        Regularised
+            ``smoothed`` is the filtered density ``rho~``; ``roughness`` the L1 fraction of
+            the density the filter removes.
         """
         filtered = FILTERS[smoothing_filter](values, grid, smoothing)
-        return float(np.abs(values - filtered).sum() / values.sum())
+        roughness = float(np.abs(values - filtered).sum() / values.sum())
+        return Regularised(values, grid, smoothing_filter, filtered, roughness)
 
-    def _filtered_potential(
-        self, rho: Density, dt: float, smoothing: float, smoothing_filter: str
-    ) -> np.ndarray:
-        """``V_k`` with the first variation frozen at the filtered density ``rho~``;
-        ``+inf`` where ``rho~`` vanishes and the first variation is not finite there
-        (Shannon), so no mass goes there."""
-        grid = rho.grid
-        filtered = FILTERS[smoothing_filter](rho.values, grid, smoothing)
-        filtered = np.maximum(filtered, 0.0)
+    def step_energy(self, regularised: Regularised, dt: float) -> Functional:
+        """The linear functional ``∫ V_k rho`` of one semi-implicit JKO step of length
+        ``dt`` from the regularised density (module docstring); ``V_k = +inf`` where
+        ``rho~`` vanishes and the first variation is not finite there (Shannon), so no
+        mass goes there."""
+        grid = regularised.grid
+        filtered = np.maximum(regularised.smoothed, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             variation = self.energy.variation(filtered, grid)
         finite = np.isfinite(variation)
@@ -130,7 +152,7 @@ class BackwardFlow(Flow):
             + 0.5 * dt * self.pressure_derivative(filtered) * laplacian
             + 0.75 * dt * squared_gradient
         )
-        return np.where(finite, potential, np.inf)
+        return LinearisedEnergy(np.where(finite, potential, np.inf))
 
 
 class LinearisedEnergy(Functional):
@@ -222,34 +244,36 @@ class BackwardPorousMedium(BackwardFlow):
         """``p = a/(a-1) rho^(a-1)``, the velocity potential ``v = grad p``."""
         return self.a / (self.a - 1.0) * np.maximum(values, 0.0) ** (self.a - 1.0)
 
-    def step_energy(
-        self, rho: Density, dt: float, smoothing: float, smoothing_filter: str
-    ) -> Functional:
+    def regularise(
+        self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str
+    ) -> Regularised:
+        """With ``"local-quadratic"``: the fitted pressure ``p~``, its derivatives, and as
+        roughness the mass-weighted L1 fraction of the pressure that the fit removes (zero
+        for a Barenblatt profile, O(1) for amplified noise); otherwise
+        :meth:`BackwardFlow.regularise`."""
+        if smoothing_filter != "local-quadratic":
+            return super().regularise(values, grid, smoothing, smoothing_filter)
+        pressure = self.pressure(values)
+        fitted, gradient, laplacian = local_quadratic_fit(pressure, values, grid, smoothing)
+        roughness = float((values * np.abs(pressure - fitted)).sum() / (values * pressure).sum())
+        return Regularised(
+            values, grid, smoothing_filter, fitted, roughness, gradient, laplacian
+        )
+
+    def step_energy(self, regularised: Regularised, dt: float) -> Functional:
         """The step's linear functional; with ``"local-quadratic"`` the potential of the
         class docstring, otherwise :meth:`BackwardFlow.step_energy`."""
-        if smoothing_filter != "local-quadratic":
-            return super().step_energy(rho, dt, smoothing, smoothing_filter)
+        if regularised.smoothing_filter != "local-quadratic":
+            return super().step_energy(regularised, dt)
         a = self.a
-        fitted, gradient, laplacian = local_quadratic_fit(
-            self.pressure(rho.values), rho.values, rho.grid, smoothing
-        )
+        fitted = regularised.smoothed
         potential = (
             1.0 / (a - 1.0) - fitted
-            + 0.5 * dt * (a - 1.0) * fitted * laplacian
-            + 0.75 * dt * sum(g * g for g in gradient)
+            + 0.5 * dt * (a - 1.0) * fitted * regularised.laplacian
+            + 0.75 * dt * sum(g * g for g in regularised.gradient)
         )
-        return LinearisedEnergy(np.where((rho.values > 0) & (fitted > 0), potential, np.inf))
-
-    def roughness(
-        self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str
-    ) -> float:
-        """With ``"local-quadratic"``: the mass-weighted L1 fraction of the pressure that
-        its regression removes (zero for a Barenblatt profile, O(1) for amplified noise)."""
-        if smoothing_filter != "local-quadratic":
-            return super().roughness(values, grid, smoothing, smoothing_filter)
-        pressure = self.pressure(values)
-        fitted, _, _ = local_quadratic_fit(pressure, values, grid, smoothing)
-        return float((values * np.abs(pressure - fitted)).sum() / (values * pressure).sum())
+        inside = (regularised.values > 0) & (fitted > 0)
+        return LinearisedEnergy(np.where(inside, potential, np.inf))
 
     def __repr__(self) -> str:
         return f"BackwardPorousMedium(a={self.a:g})"

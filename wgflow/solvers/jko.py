@@ -31,6 +31,7 @@ import numpy as np
 from ..density import Density
 from ..errors import ConvergenceWarning, WgflowError, check_choice, check_integer, check_positive
 from ..flows import BackwardFlow, Flow
+from ..flows.backward import Regularised
 from ..transport import make_kernel
 from .base import Solver, StepFailure
 from .sinkhorn import entropic_proximal_step, symmetric_log_scaling
@@ -185,6 +186,7 @@ class JKOSolver(Solver):
                 )
         self.roughness_limit = check_positive("roughness_limit", roughness_limit)
         self._initial_roughness: float | None = None
+        self._regularised: Regularised | None = None
         self.debias = bool(debias)
         if gamma is None:
             factor = (2.0 if self.debias else 1.0) if gamma_factor is None else gamma_factor
@@ -228,10 +230,10 @@ class JKOSolver(Solver):
     def advance(self, dt: float) -> np.ndarray:
         grid = self.rho.grid
         weight = 2.0 * dt / self.gamma
-        energy = (
-            self.flow.step_energy(self.rho, dt, self.smoothing, self.smoothing_filter)
-            if self.backward else self.energy
-        )
+        if self.backward:
+            energy = self.flow.step_energy(self._current_regularised(), dt)
+        else:
+            energy = self.energy
         masses0 = self.rho.masses
         sweeps = 0
         if not self.debias:
@@ -253,25 +255,35 @@ class JKOSolver(Solver):
         self._record(result, sweeps)
         values = result.masses / grid.cell_volume
         if self.backward:
-            self._check_roughness(values)
+            regularised = self._regularise(values)
+            self._check_roughness(regularised.roughness)
+            self._regularised = regularised
         return values
 
-    def _check_roughness(self, values: np.ndarray) -> None:
+    def _regularise(self, values: np.ndarray) -> Regularised:
+        return self.flow.regularise(values, self.rho.grid, self.smoothing, self.smoothing_filter)
+
+    def _current_regularised(self) -> Regularised:
+        """The regularisation of the current density: the one the roughness check computed
+        after the last step when it belongs to this density, else computed now."""
+        if self._regularised is None or not np.array_equal(
+            self._regularised.values, self.rho.values
+        ):
+            self._regularised = self._regularise(self.rho.values)
+        if self._initial_roughness is None:
+            self._initial_roughness = self._regularised.roughness
+        return self._regularised
+
+    def _check_roughness(self, roughness: float) -> None:
         """Stop a backward flow whose density has become rough (DESIGN.md section 3).
 
-        Roughness (:meth:`BackwardFlow.roughness`) is the L1 fraction of the density (of
+        Roughness (:class:`~wgflow.flows.backward.Regularised`) is the L1 fraction of the density (of
         the pressure, for the local quadratic regression) that the regularisation removes:
         small for a density whose modes lie below the cut-off (whatever the grid), O(1)
         once noise near the cut-off is amplified or the density collapses onto a few cells
         (e.g. a Gaussian at its singular time).  The run stops when it exceeds
         ``roughness_limit`` and twice the roughness of the initial density.
         """
-        grid = self.rho.grid
-        roughness = self.flow.roughness(values, grid, self.smoothing, self.smoothing_filter)
-        if self._initial_roughness is None:
-            self._initial_roughness = self.flow.roughness(
-                self.rho.values, grid, self.smoothing, self.smoothing_filter
-            )
         self.statistics.setdefault("roughness", []).append(roughness)
         limit = max(self.roughness_limit, 2.0 * self._initial_roughness)
         if roughness > limit:
