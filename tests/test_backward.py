@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import wgflow as wg
+from _helpers import loglog_slope
 from wgflow.errors import WgflowError
 from wgflow.functionals import covariance
 from wgflow.solvers import JKOSolver
@@ -22,10 +23,6 @@ MIXTURE_2D = dict(
     means=[[-1.0, -0.5], [0.4, 0.7], [1.2, -0.6]],
     covs=[[[0.15, 0.05], [0.05, 0.08]], [[0.06, 0.0], [0.0, 0.2]], [[0.2, -0.08], [-0.08, 0.1]]],
 )
-
-
-def _slope(xs, ys) -> float:
-    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
 def test_backward_heat_gaussian_is_second_order_in_tau():
@@ -40,7 +37,7 @@ def test_backward_heat_gaussian_is_second_order_in_tau():
         assert result.success, result.message
         assert result.settings["smoothing"] == pytest.approx(0.1)  # sqrt(t_end / 10)
         gaps.append(abs(covariance(result.final)[0, 0] - 0.3))
-    assert 1.8 < _slope(steps, gaps) < 2.2
+    assert 1.8 < loglog_slope(steps, gaps) < 2.2
 
 
 def test_backward_heat_decreases_every_entropy_and_keeps_mass():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import wgflow as wg
+from _helpers import loglog_slope
 from wgflow import gaussian as G
 from wgflow.dae import compose, continuous, identity_map, single, track
 from wgflow.errors import WgflowError
@@ -17,10 +18,6 @@ from wgflow.errors import WgflowError
 M0 = np.array([0.7, -0.4])
 S0 = np.array([[2.0, 0.6], [0.6, 1.0]])
 T_SING = G.singular_time(S0)
-
-
-def _slope(x, y) -> float:
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
 def _cov(rho: wg.Density) -> np.ndarray:
@@ -81,7 +78,7 @@ def test_composition_approaches_continuous_at_first_order_in_tau():
         traj = compose(rho, [tau] * int(round(t / tau)))
         var_err.append(abs(_cov(traj.final)[0, 0] - (var0 - 2 * t)))
         map_err.append(np.abs(traj.maps[-1][0] - exact_map)[mask].max())
-    s_var, s_map = _slope(taus[1:], var_err[1:]), _slope(taus[1:], map_err[1:])
+    s_var, s_map = loglog_slope(taus[1:], var_err[1:]), loglog_slope(taus[1:], map_err[1:])
     print(f"composition vs continuous: variance errors {var_err} (slope {s_var:.3f}); "
           f"map errors {map_err} (slope {s_map:.3f})")
     assert 0.85 < s_var < 1.15 and 0.85 < s_map < 1.15
@@ -132,7 +129,7 @@ def test_continuous_time_orders():
             np.abs(continuous(rho, t_end, dt, scheme=scheme).maps[-1][0] - exact)[mask].max()
             for dt in dts
         ]
-        slope = _slope(dts[1:], errs[1:])
+        slope = loglog_slope(dts[1:], errs[1:])
         print(f"{scheme}: errors {errs}, order {slope:.2f}")
         assert slope > order - 0.3
 

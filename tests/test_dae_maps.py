@@ -12,6 +12,7 @@ import pytest
 from scipy.integrate import nquad, quad
 
 import wgflow as wg
+from _helpers import loglog_slope
 from wgflow import gaussian as G
 from wgflow.dae import (
     CustomNoise,
@@ -54,10 +55,6 @@ def mixture_score(y: np.ndarray) -> np.ndarray:
     ]
     grads = [-c * (y - m) / v for c, m, v in zip(comps, MIX_M, MIX_V)]
     return sum(grads) / sum(comps)
-
-
-def _slope(x, y) -> float:
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +162,7 @@ def test_cubic_quadrature_is_fourth_order():
         idx = np.flatnonzero(rho.values > 1e-3 * rho.values.max())[:: n // 25]
         ref = np.array([_quadrature_map_1d(x[i], law, t, -6.0, 6.0) for i in idx])
         errors.append(np.abs(phi[idx] - ref).max())
-    slope = -_slope(sizes, errors)
+    slope = -loglog_slope(sizes, errors)
     print(f"box noise, cubic quadrature: errors {errors}, order {slope:.2f}")
     assert slope > 3.5
 
@@ -296,7 +293,7 @@ def test_score_limit_is_first_order_in_t(data):
         map_l2_distance(rho, np.where(mask, dae_velocity(rho, t), 0.0), np.where(mask, target, 0.0))
         for t in ts
     ]
-    slope = _slope(ts, errors)
+    slope = loglog_slope(ts, errors)
     print(f"{data}: ||(Phi_t - x)/t - score||_L2(rho) = {np.array(errors)}, slope {slope:.3f}")
     assert 0.9 < slope < 1.1
 

@@ -11,6 +11,7 @@ import ot
 import pytest
 
 import wgflow as wg
+from _helpers import loglog_slope
 from wgflow import gaussian as G
 from wgflow.dae import (
     dae_map,
@@ -26,10 +27,6 @@ from wgflow.transport import wasserstein2
 
 M0 = np.array([0.7, -0.4])
 S0 = np.array([[2.0, 0.6], [0.6, 1.0]])
-
-
-def _slope(x, y) -> float:
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
 def _moments(rho: wg.Density) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +97,7 @@ def test_pullback_is_fourth_order_1d():
             pushed, info = pushforward_with_info(rho, tmap, scheme)
             assert info.scheme == scheme
             errors[scheme].append(pushed.relative_l1_error(exact))
-    orders = {k: -_slope(sizes, v) for k, v in errors.items()}
+    orders = {k: -loglog_slope(sizes, v) for k, v in errors.items()}
     print("1-D relative L1 errors:", {k: np.round(v, 10).tolist() for k, v in errors.items()})
     print("orders:", orders)
     assert orders["pullback"] > 3.5
@@ -117,7 +114,7 @@ def test_pullback_is_fourth_order_2d():
         exact = wg.Density(grid, _exact_pushforward_2d(grid, _gauss2d))
         pushed, info = pushforward_with_info(rho, tmap, "pullback")
         errors.append(pushed.relative_l1_error(exact))
-    order = -_slope(sizes, errors)
+    order = -loglog_slope(sizes, errors)
     print(f"2-D pull-back relative L1 errors {errors}, order {order:.2f}")
     assert order > 3.5
     assert errors[-1] < 1e-4
@@ -158,7 +155,7 @@ def test_deposit_moments(scheme):
         assert max(errs) < 1e-4
     else:
         h = [16 / n for n in sizes]
-        assert 1.7 < _slope(h, errs) < 2.3  # variance error ~ h^2 / 6: first order in h^2
+        assert 1.7 < loglog_slope(h, errs) < 2.3  # variance error ~ h^2 / 6: first order in h^2
 
 
 @pytest.mark.parametrize("scheme", ["auto", "pullback", "m4", "cic"])
@@ -206,7 +203,7 @@ def test_initial_velocity_is_minus_laplacian():
     ts = np.array([0.0025, 0.005, 0.01, 0.02])
     norm = np.abs(target).sum()
     errors = [np.abs(initial_velocity(rho, t) - target).sum() / norm for t in ts]
-    slope = _slope(ts, errors)
+    slope = loglog_slope(ts, errors)
     print(f"||(Phi_t # mu0 - mu0)/t + Lap mu0||_1 / ||Lap mu0||_1 = {errors}, slope {slope:.3f}")
     assert 0.9 < slope < 1.1
     assert errors[0] < 0.05

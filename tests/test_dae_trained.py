@@ -6,13 +6,10 @@ import numpy as np
 import pytest
 
 import wgflow as wg
+from _helpers import loglog_slope
 from wgflow import gaussian as G
 from wgflow.dae import dae_map, fit_dae, map_l2_distance, sample_density
 from wgflow.errors import WgflowError
-
-
-def _slope(x, y) -> float:
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +31,7 @@ def test_trained_dae_converges_to_dae_map(mixture, noise):
             g = fit_dae(sample_density(rho, n, rng=s), t, noise, method="rff", rng=50 + s)
             errs.append(map_l2_distance(rho, g.on_grid(grid), target))
         errors.append(float(np.mean(errs)))
-    rate = _slope(sizes, errors)
+    rate = loglog_slope(sizes, errors)
     print(f"{noise}: ||g_n - Phi_t||_L2(rho) = {errors} for n = {sizes}: rate n^{rate:.2f}")
     assert errors[0] > errors[1] > errors[2]
     assert rate < -0.3

@@ -14,6 +14,7 @@ import pytest
 from scipy import integrate, stats
 
 from wgflow.errors import WgflowError
+from _helpers import loglog_slope
 from wgflow.gaussian import (
     Gaussian,
     composition_map,
@@ -51,10 +52,6 @@ def _sqrtm_sym(a):
 def _dae_matrix(cov, t):
     """A = (I + t S^{-1})^{-1}, computed directly."""
     return _inv(np.eye(cov.shape[0]) + t * _inv(cov))
-
-
-def _slope(h, err):
-    return float(np.polyfit(np.log(h), np.log(err), 1)[0])
 
 
 @pytest.fixture
@@ -301,7 +298,7 @@ def test_composition_converges_to_continuous_first_order(g2):
         cov = composition_pushforwards(g2, [tau] * layers)[-1].cov
         err_cov.append(np.max(np.abs(cov - exact_cov)))
         err_x.append(np.max(np.abs(composition_map(x, g2, [tau] * layers)[-1] - exact_x)))
-    slope_cov, slope_x = _slope(taus, err_cov), _slope(taus, err_x)
+    slope_cov, slope_x = loglog_slope(taus, err_cov), loglog_slope(taus, err_x)
     assert 0.8 < slope_cov < 1.2, slope_cov
     assert 0.8 < slope_x < 1.2, slope_x
     assert err_cov[-1] < 1e-2 and err_x[-1] < 1e-2
@@ -314,7 +311,7 @@ def test_score_limit_first_order(g2):
     np.testing.assert_allclose(sc, -(x - M0) @ _inv(S0).T, rtol=1e-12, atol=1e-13)
     ts = np.geomspace(1e-5, 1e-2, 7)
     errs = [np.max(np.abs((dae_map(x, t, M0, S0) - x) / t - sc)) for t in ts]
-    slope = _slope(ts, errs)
+    slope = loglog_slope(ts, errs)
     assert 0.8 < slope < 1.2, slope
     np.testing.assert_array_equal(dae_velocity(x, 0.0, M0, S0), sc)
     np.testing.assert_allclose(dae_velocity(x, 0.3, M0, S0), (dae_map(x, 0.3, M0, S0) - x) / 0.3,

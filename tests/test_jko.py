@@ -13,7 +13,6 @@ from wgflow.errors import ConvergenceWarning, WgflowError
 from wgflow.solvers.jko import JKOSolver
 from wgflow.solvers.sinkhorn import entropic_proximal_step
 from wgflow.transport import (
-    DenseGibbsKernel,
     SeparableGibbsKernel,
     dense_kl_jko_step,
     wasserstein2,
