@@ -9,13 +9,12 @@ Quick start::
 """
 
 from . import dae, exact, flows, functionals, gaussian, trackers
+from ._version import __version__
 from .density import Density
 from .errors import ConvergenceWarning, GridMismatchError, WgflowError
 from .grid import Grid
 from .result import SolveResult
 from .solve import solve
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Grid",

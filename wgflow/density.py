@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
@@ -51,7 +51,7 @@ class Density:
 
     # -- construction ---------------------------------------------------------------
     @classmethod
-    def from_function(cls, grid: Grid, function: Callable[..., np.ndarray]) -> "Density":
+    def from_function(cls, grid: Grid, function: Callable[..., np.ndarray]) -> Density:
         """Sample ``function(x, y, ...)`` at the cell centres (coordinate arrays, ij order)."""
         values = np.asarray(function(*grid.coordinates), dtype=float)
         try:
@@ -66,7 +66,7 @@ class Density:
     @classmethod
     def from_samples(
         cls, grid: Grid, samples: np.ndarray, weights: np.ndarray | None = None
-    ) -> "Density":
+    ) -> Density:
         """Histogram of points ``samples`` (shape ``(k, d)``, or ``(k,)`` in 1-D) on the grid.
 
         Each sample puts mass ``1/k`` (or its normalised weight) into the cell that holds
@@ -123,24 +123,24 @@ class Density:
         """Total mass ``sum(values) * cell_volume``."""
         return float(self._values.sum() * self._grid.cell_volume)
 
-    def normalized(self) -> "Density":
+    def normalized(self) -> Density:
         """The density divided by its mass (mass 1); zero mass is an error."""
         mass = self.mass
         if mass <= 0:
             raise WgflowError("cannot normalise a density of zero mass")
         return Density(self._grid, self._values / mass)
 
-    def copy(self) -> "Density":
+    def copy(self) -> Density:
         """An independent copy."""
         return Density(self._grid, self._values)
 
     # -- comparisons -------------------------------------------------------------------
-    def l1_distance(self, other: "Density") -> float:
+    def l1_distance(self, other: Density) -> float:
         """``∫ |self - other|``, the L1 distance on the common grid."""
         self._grid.check_same(other.grid)
         return float(np.abs(self._values - other.values).sum() * self._grid.cell_volume)
 
-    def relative_l1_error(self, reference: "Density") -> float:
+    def relative_l1_error(self, reference: Density) -> float:
         """``∫ |self - reference| / ∫ |reference|``."""
         norm = reference.mass
         if norm <= 0:
@@ -183,17 +183,17 @@ class Density:
             f"not {type(other).__name__}"
         )
 
-    def __add__(self, other: object) -> "Density":
+    def __add__(self, other: object) -> Density:
         return Density(self._grid, self._values + self._operand(other))
 
     __radd__ = __add__
 
-    def __mul__(self, other: object) -> "Density":
+    def __mul__(self, other: object) -> Density:
         return Density(self._grid, self._values * self._operand(other))
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other: object) -> "Density":
+    def __truediv__(self, other: object) -> Density:
         operand = self._operand(other)
         if np.any(np.asarray(operand) <= 0):
             raise WgflowError("densities may only be divided by positive numbers")

@@ -63,3 +63,21 @@ def check_choice(name: str, value: str, accepted: list[str] | tuple[str, ...]) -
             f"unknown {name} {value!r}; accepted: {', '.join(repr(a) for a in accepted)}"
         )
     return value
+
+
+def check_exponent(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite real number > 1 (a porous-medium
+    exponent ``m``; ``m = 1`` is the heat equation), else raise naming it."""
+    value = check_positive(name, value)
+    if value <= 1.0:
+        raise WgflowError(
+            f"{name} must be a finite real number > 1 (1 is the linear, heat-equation case), "
+            f"got {value!r}"
+        )
+    return value
+
+
+def check_order(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0 (the order ``a`` of a
+    Tsallis or Rényi entropy), else raise naming it."""
+    return check_positive(name, value)

@@ -24,7 +24,7 @@ quadrature error of the midpoint rule and by the mass outside the box.
 from __future__ import annotations
 
 import numbers
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.special import digamma, gammaln

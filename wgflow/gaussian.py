@@ -351,7 +351,7 @@ class Gaussian:
         return self.mean + (z * np.sqrt(self._evals)) @ self._evecs.T
 
     # -- helpers for the maps ---------------------------------------------------------------
-    def _with_eigenvalues(self, lam: np.ndarray) -> "Gaussian":
+    def _with_eigenvalues(self, lam: np.ndarray) -> Gaussian:
         """``N(mean, V diag(lam) V^T)`` with this Gaussian's eigenvectors ``V``."""
         cov = (self._evecs * lam) @ self._evecs.T
         return Gaussian(self.mean, 0.5 * (cov + cov.T))

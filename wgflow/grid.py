@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Sequence
 
 import numpy as np
 
@@ -124,7 +124,7 @@ class Grid:
         upper = np.array([b for _, b in self._bounds])
         return np.all((points >= lower) & (points <= upper), axis=-1)
 
-    def check_same(self, other: "Grid", what: str = "densities") -> None:
+    def check_same(self, other: Grid, what: str = "densities") -> None:
         """Raise :class:`~wgflow.errors.GridMismatchError` unless ``other`` equals this grid."""
         from .errors import GridMismatchError
 

@@ -93,7 +93,7 @@ class SolveResult:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "SolveResult":
+    def load(cls, path: str | Path) -> SolveResult:
         """Read a result written by :meth:`save`."""
         try:
             with np.load(path, allow_pickle=False) as data:

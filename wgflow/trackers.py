@@ -9,8 +9,8 @@ Names (DESIGN.md section 1): ``"shannon"``, ``"tsallis:a"``, ``"renyi:a"`` (any 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 

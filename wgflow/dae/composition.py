@@ -43,8 +43,9 @@ non-positive determinant), including in an intermediate stage of the time step.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -37,7 +37,7 @@ from scipy.special import logsumexp
 from ..density import Density
 from ..errors import WgflowError
 from ..grid import Grid
-from .noise import QUADRATURES, NoiseLaw, midpoint_log_weights, cubic_weights
+from .noise import QUADRATURES, NoiseLaw, cubic_weights, midpoint_log_weights
 
 __all__ = ["PosteriorMean", "posterior_mean", "resolve_quadrature"]
 

@@ -24,7 +24,6 @@ always lie in the box (the posterior mean of data in the box).
 
 from __future__ import annotations
 
-
 import numpy as np
 from findiff import Diff
 

@@ -9,7 +9,7 @@ curves a user can plot against the transport time.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

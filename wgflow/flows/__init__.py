@@ -1,8 +1,8 @@
 """Flows (PDEs) that wgflow integrates, each a Wasserstein gradient flow of an energy."""
 
+from .backward import BackwardFlow, BackwardHeat, BackwardPorousMedium
 from .base import Flow
 from .continuity import Continuity
-from .backward import BackwardFlow, BackwardHeat, BackwardPorousMedium
 from .forward import FokkerPlanck, Heat, PorousMedium
 
 __all__ = [

@@ -39,7 +39,6 @@ from ..functionals import Functional, ShannonEntropy, TsallisEntropy
 from ..grid import Grid
 from .base import Flow
 
-
 #: Fewest cells per axis of a backward flow's grid (one-sided second-order stencils).
 MIN_CELLS = 4
 

@@ -12,7 +12,7 @@ the normal velocity at the interior cell faces: :meth:`Continuity.face_velocitie
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -74,7 +74,7 @@ class Continuity(Flow):
         self.potential: Callable[..., np.ndarray] | None = None
 
     @classmethod
-    def from_potential(cls, potential: Callable[..., np.ndarray]) -> "Continuity":
+    def from_potential(cls, potential: Callable[..., np.ndarray]) -> Continuity:
         """The continuity equation of the gradient field ``v = grad V_t``.
 
         ``potential(t, x, y, ...)`` is evaluated at the cell centres; the normal velocity

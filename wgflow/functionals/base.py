@@ -77,19 +77,19 @@ class Functional(ABC):
         return self.variation(rho.values, rho.grid)
 
     # -- algebra -------------------------------------------------------------------------
-    def __add__(self, other: "Functional") -> "Functional":
+    def __add__(self, other: Functional) -> Functional:
         if not isinstance(other, Functional):
             return NotImplemented
         return SumFunctional([self, other])
 
-    def __mul__(self, factor: float) -> "Functional":
+    def __mul__(self, factor: float) -> Functional:
         if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
             return NotImplemented
         return ScaledFunctional(float(factor), self)
 
     __rmul__ = __mul__
 
-    def __neg__(self) -> "Functional":
+    def __neg__(self) -> Functional:
         return ScaledFunctional(-1.0, self)
 
     def __repr__(self) -> str:

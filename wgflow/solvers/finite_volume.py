@@ -41,7 +41,7 @@ import numpy as np
 
 from ..density import Density
 from ..errors import WgflowError, check_integer, check_positive
-from ..flows import Continuity, FokkerPlanck, Flow, Heat, PorousMedium
+from ..flows import Continuity, Flow, FokkerPlanck, Heat, PorousMedium
 from .base import Solver, StepFailure
 
 

@@ -36,7 +36,6 @@ from ..transport import make_kernel
 from .base import Solver, StepFailure
 from .sinkhorn import entropic_proximal_step, symmetric_log_scaling
 
-
 #: Default smoothing of a backward run of duration ``t``: ``c sqrt(D t)`` with ``D`` the
 #: largest diffusivity ``P'(rho0)`` of ``d_t rho = -Lap P(rho)`` (1 for the heat flow).  For
 #: the spectral filter ``c = 1/sqrt(10)``: its cut-off wavenumber ``1/s`` then grows by at

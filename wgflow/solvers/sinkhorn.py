@@ -23,8 +23,8 @@ as soon as a scaling under- or overflows.  The warm start is the previous step's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
