@@ -17,6 +17,7 @@ from .result import SolveResult
 from .solve import solve
 
 __all__ = [
+    "__version__",
     "Grid",
     "Density",
     "solve",
