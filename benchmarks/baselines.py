@@ -1,7 +1,6 @@
 """Plain baselines that the benchmarks run beside wgflow in the same process.
 
-``plain_banded_jko`` is the entropic JKO of DESIGN.md section 6 ("plain entropic JKO
-with a banded separable kernel"): exp-domain generalized Sinkhorn, the Gibbs kernel
+``plain_banded_jko`` is the plain entropic JKO with a banded separable kernel: exp-domain generalized Sinkhorn, the Gibbs kernel
 applied by ``scipy.ndimage.correlate1d``, the Wright-omega prox of ``∫ rho^m/(m-1)``
 (or the closed-form entropy prox), a warm start between steps, no debiasing and no
 other acceleration.  It is written independently of wgflow's solver on purpose.

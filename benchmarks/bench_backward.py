@@ -1,6 +1,6 @@
-"""Benchmark of the backward flows (issue 3): JKO against the second methods, same process.
+"""Benchmark of the backward flows: JKO against the second methods, same process.
 
-Problems (well-prepared data: a known density pushed forward exactly, DESIGN.md section 3):
+Problems (well-prepared data: a known density pushed forward exactly):
 
 * ``mixture-2d-128``: three anisotropic Gaussians (the ``wgflow demo`` mixture) diffused to
   T = 0.1 on [-4, 4]^2, 128^2 cells, driven back by the backward heat equation (11) to

@@ -1,14 +1,14 @@
 """Benchmark of wgflow's entropic JKO solver against baselines run in the same process.
 
-Problems (DESIGN.md section 6 and issue 2):
+Problems:
 
 * ``heat-2d-128``: heat flow from N(0, [[.02,.01],[.01,.03]]) on [-2,2]^2, 128^2 cells,
   t = 0.05, dt = 1e-3; error against N(0, S + 2tI).
 * ``heat-1d-256-pot``: 1-D heat on [-3,3], 256 cells, t = 0.1, dt = 2.5e-3, against POT's
   dense ``ot.unbalanced.sinkhorn_unbalanced`` step (plain entropic, same gamma).
 * ``barenblatt-2d-128`` / ``-256``: the anchor problem (m = 2, C = 0.01, t0 = 0.01,
-  tau = 1e-3, 5 steps on [0,1]^2); baseline: the plain banded entropic JKO at the
-  gamma of DESIGN.md section 6 (h^2/2 on 128^2, h^2 on 256^2).
+  dt = 1e-3, 5 steps on [0,1]^2); baseline: the plain banded entropic JKO at its most
+  accurate gamma (h^2/2 on 128^2, h^2 on 256^2).
 * ``barenblatt-3d-64``: the same in 3-D on 64^3 ([0,1]^3).
 * ``order-dt``: log-log slope of the 1-D heat error in dt (1024 cells).
 * ``memory``: peak memory of one step (tracemalloc) per cell, 64^2 to 256^2.

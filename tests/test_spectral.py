@@ -41,7 +41,7 @@ def test_backward_heat_reference_on_well_prepared_mixture():
 def test_spectral_rejects_other_flows_and_bad_noise_levels():
     grid = wg.Grid([(-1, 1)], 32)
     rho0 = wg.exact.heat_gaussian(grid, [0.0], 0.05, 0)
-    with pytest.raises(WgflowError, match="unknown method 'spectral'"):
+    with pytest.raises(WgflowError, match="method 'spectral' does not integrate the porous-medium flow; accepted: 'jko', 'finite-volume'"):
         wg.solve(wg.flows.PorousMedium(2), rho0, 0.01, 1e-3, method="spectral")
     with pytest.raises(WgflowError, match="noise_level"):
         wg.solve(wg.flows.BackwardHeat(), rho0, 0.01, 1e-3, method="spectral", noise_level=0.0)

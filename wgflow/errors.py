@@ -15,6 +15,12 @@ class GridMismatchError(WgflowError):
     """Two densities (or a density and a map) live on different grids."""
 
 
+class StepFailure(Exception):
+    """A solver step cannot be taken (blow-up, loss of positivity or mass, a rough density
+    of a backward flow); :meth:`wgflow.solvers.Solver.step` turns it into ``success=False``
+    and keeps the trajectory computed so far."""
+
+
 class ConvergenceWarning(RuntimeWarning):
     """An iterative solver (a Sinkhorn/JKO proximal step) stopped before its tolerance."""
 

@@ -38,6 +38,9 @@ class SolveResult:
         The numerical parameters in force (``dt``, ``gamma``, ...).
     statistics : dict
         Solver counters, e.g. ``sinkhorn_iterations`` per step.
+    maps : list of ndarray, optional
+        The flow maps from the initial cell centres at ``times``, each
+        ``(d, *grid.shape)`` (Lagrangian runs and DAE compositions; ``None`` otherwise).
     """
 
     times: np.ndarray
@@ -50,6 +53,7 @@ class SolveResult:
     method: str
     settings: dict[str, Any] = field(default_factory=dict)
     statistics: dict[str, Any] = field(default_factory=dict)
+    maps: list[np.ndarray] | None = None
 
     @property
     def final(self) -> Density:
@@ -81,11 +85,13 @@ class SolveResult:
             "settings": self.settings, "statistics": self.statistics,
             "tracked": sorted(self.tracked),
         }
-        arrays = {
+        arrays: dict[str, Any] = {
             "times": self.times,
             "values": np.stack([rho.values for rho in self.densities]),
             "meta": np.array(json.dumps(meta, default=_to_json)),
         }
+        if self.maps is not None:
+            arrays["maps"] = np.stack(self.maps)
         for name in self.tracked:
             arrays[f"tracked/{name}"] = self.tracked[name]
             arrays[f"tracked_times/{name}"] = self.tracked_times[name]
@@ -107,6 +113,7 @@ class SolveResult:
                     success=meta["success"], message=meta["message"], flow=meta["flow"],
                     method=meta["method"], settings=meta["settings"],
                     statistics=meta["statistics"],
+                    maps=list(data["maps"]) if "maps" in data else None,
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise WgflowError(f"{path} is not a wgflow result file: {exc}") from exc

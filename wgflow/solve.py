@@ -13,7 +13,7 @@ from .density import Density
 from .errors import WgflowError, check_positive
 from .flows import Flow
 from .result import SolveResult
-from .solvers import SOLVERS
+from .solvers import Solver, resolve_method
 from .trackers import largest_increase, make_trackers
 
 #: Default number of stored densities (plus the initial one) when ``t_eval`` is not given.
@@ -32,12 +32,12 @@ def _output_steps(t_eval: Sequence[float] | None, step_ends: np.ndarray) -> set[
     if t_eval is None:
         count = min(n, DEFAULT_OUTPUTS)
         return {int(round(k * n / count)) - 1 for k in range(1, count + 1)}
-    t_eval = np.atleast_1d(np.asarray(t_eval, dtype=float))
-    if not np.isfinite(t_eval).all() or (t_eval < 0).any() or (t_eval > step_ends[-1] + 1e-12).any():
+    times = np.atleast_1d(np.asarray(t_eval, dtype=float))
+    if not np.isfinite(times).all() or (times < 0).any() or (times > step_ends[-1] + 1e-12).any():
         raise WgflowError(
-            f"t_eval must lie in [0, t_end = {step_ends[-1]:g}], got {t_eval.tolist()}"
+            f"t_eval must lie in [0, t_end = {step_ends[-1]:g}], got {times.tolist()}"
         )
-    steps = {int(np.argmin(np.abs(step_ends - t))) for t in t_eval if t > 0}
+    steps = {int(np.argmin(np.abs(step_ends - t))) for t in times if t > 0}
     return steps | {n - 1}
 
 
@@ -46,10 +46,11 @@ def solve(
     rho0: Density,
     t_end: float,
     dt: float,
-    method: str = "jko",
+    method: str | type[Solver] = "jko",
     track: Sequence[str] = (),
     t_eval: Sequence[float] | None = None,
     progress: bool = False,
+    maps: bool = False,
     **options: Any,
 ) -> SolveResult:
     """Integrate ``flow`` from ``rho0`` over ``[0, t_end]`` with time step ``dt``.
@@ -64,8 +65,10 @@ def solve(
         Final time (> 0).
     dt : float
         Time step (> 0); the last step is shortened to end at ``t_end``.
-    method : str
-        Solver, one of the flow's ``methods`` (``"jko"`` for the gradient flows).
+    method : str or Solver subclass
+        Solver: one of the flow's ``methods`` (the registered names that integrate it,
+        :data:`wgflow.solvers.SOLVERS`; ``"jko"`` for the gradient flows), or a
+        :class:`~wgflow.solvers.Solver` subclass.
     track : sequence of str
         Tracker names (see :mod:`wgflow.trackers`): ``"shannon"``, ``"renyi:2"``,
         ``"tsallis:2"``, ``"mass"``, ``"energy"``, ``"w2"``.
@@ -74,16 +77,21 @@ def solve(
         ten evenly spaced step times.  ``t = 0`` and the last time are always stored.
     progress : bool
         Show a progress bar (tqdm).
+    maps : bool
+        Also store the flow map from the initial cell centres at each stored time
+        (``result.maps``), for solvers that track one (``method="lagrangian"``).
     **options
-        Passed to the solver, e.g. ``gamma``, ``tol`` for ``method="jko"`` (see
-        :class:`~wgflow.solvers.JKOSolver`).
+        Passed to the solver and, through it, to the flow's discretisation, e.g.
+        ``gamma``, ``sinkhorn_tol`` for ``method="jko"`` (:class:`~wgflow.solvers.JKOSolver`)
+        or ``smoothing`` for the backward flows.
 
     Returns
     -------
     SolveResult
         ``times``, ``densities``, ``final``, ``tracked``, ``success``, ``message``,
-        ``settings`` and ``statistics``.  A solver that cannot continue stops with
-        ``success=False`` and a message; the trajectory up to there is kept.
+        ``settings``, ``statistics`` and, with ``maps=True``, ``maps``.  A solver that
+        cannot continue stops with ``success=False`` and a message; the trajectory up to
+        there is kept.
     """
     if not isinstance(flow, Flow):
         raise WgflowError(
@@ -95,16 +103,12 @@ def solve(
         raise WgflowError("rho0 has zero mass; a flow needs a density of positive mass")
     t_end = check_positive("t_end", t_end)
     dt = check_positive("dt", dt)
-    if not isinstance(method, str) or method not in flow.methods:
-        raise WgflowError(
-            f"unknown method {method!r} for the {flow.name} flow; accepted: "
-            f"{', '.join(map(repr, flow.methods))}"
-        )
+    solver_class = resolve_method(method, flow)
     trackers = make_trackers(track, rho0, flow.energy)
-    solver_class = SOLVERS[method]
-    solver = solver_class(flow, rho0, **solver_class.run_options(flow, t_end, options))
+    solver = solver_class(flow, rho0, horizon=t_end, **options)
     steps = _step_sizes(t_end, dt)
     outputs = _output_steps(t_eval, np.cumsum(steps))
+    stored_maps = [_current_map(solver)] if maps else None
 
     times, densities = [0.0], [rho0]
     for tracker in trackers:
@@ -118,6 +122,8 @@ def solve(
         if index in outputs:
             times.append(solver.t)
             densities.append(solver.rho)
+            if stored_maps is not None:
+                stored_maps.append(_current_map(solver))
             for tracker in trackers:
                 if not tracker.every_step:
                     tracker.record(solver.t, solver.rho)
@@ -125,6 +131,8 @@ def solve(
     if not success and times[-1] != solver.t:
         times.append(solver.t)
         densities.append(solver.rho)
+        if stored_maps is not None:
+            stored_maps.append(_current_map(solver))
     message = solver.message if not success else f"reached t_end = {t_end:g} in {len(steps)} steps"
     unconverged = solver.statistics.get("unconverged_steps", 0)
     if success and unconverged:
@@ -139,7 +147,19 @@ def solve(
         success=success,
         message=message,
         flow=flow.name,
-        method=method,
+        method=solver_class.method or solver_class.__name__,
         settings={"t_end": t_end, "dt": dt, **solver.settings()},
         statistics=statistics,
+        maps=stored_maps,
     )
+
+
+def _current_map(solver: Solver) -> np.ndarray:
+    """The solver's current flow map, or an error if it tracks none."""
+    flow_map = solver.flow_map()
+    if flow_map is None:
+        raise WgflowError(
+            f"method {solver.method!r} does not compute flow maps; maps=True needs a solver "
+            "that tracks them (method='lagrangian')"
+        )
+    return flow_map

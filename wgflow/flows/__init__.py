@@ -1,12 +1,26 @@
-"""Flows (PDEs) that wgflow integrates, each a Wasserstein gradient flow of an energy."""
+"""Flows (PDEs) that wgflow integrates, and the discretisations they supply to solvers."""
 
 from .backward import BackwardFlow, BackwardHeat, BackwardPorousMedium
-from .base import Flow
+from .base import (
+    FiniteVolumeFlow,
+    Flow,
+    Fluxes,
+    JKOFlow,
+    JKOScheme,
+    SpectralFlow,
+    SpectralScheme,
+)
 from .continuity import Continuity
 from .forward import FokkerPlanck, Heat, PorousMedium
 
 __all__ = [
     "Flow",
+    "JKOFlow",
+    "JKOScheme",
+    "FiniteVolumeFlow",
+    "Fluxes",
+    "SpectralFlow",
+    "SpectralScheme",
     "Heat",
     "PorousMedium",
     "FokkerPlanck",

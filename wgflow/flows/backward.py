@@ -1,9 +1,9 @@
 """Backward (ill-posed) flows of the paper: backward heat (11) and backward porous medium (17).
 
 Both are Wasserstein gradient flows of *concave* functionals (the Shannon entropy H,
-eq. 16, and the Tsallis entropy S_a, section 4.2; see :mod:`wgflow.functionals.entropies`
+eq. 16, and the Tsallis entropy S_m, section 4.2; see :mod:`wgflow.functionals.entropies`
 for the sign note), so a fully implicit JKO step is not a convex problem.  Both read
-``d_t rho = -Lap P(rho)`` with ``P(rho) = rho`` (heat) or ``rho^a``, i.e. the continuity
+``d_t rho = -Lap P(rho)`` with ``P(rho) = rho`` (heat) or ``rho^m``, i.e. the continuity
 equation with velocity ``v = grad phi``, ``phi = -dF/drho``.
 
 wgflow takes the semi-implicit step that freezes the first variation at a *filtered*
@@ -28,19 +28,50 @@ the growth of the Fourier modes (mode ``k`` grows like ``exp(k^2 t)`` without it
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from findiff import Diff
 
-from ..errors import WgflowError, check_positive
+from ..density import Density
+from ..errors import StepFailure, WgflowError, check_choice, check_exponent, check_positive
 from ..filters import FILTERS, local_quadratic_fit
 from ..functionals import Functional, ShannonEntropy, TsallisEntropy
 from ..grid import Grid
-from .base import Flow
+from .base import JKOFlow, JKOScheme, SpectralFlow, SpectralScheme, reject_options
 
 #: Fewest cells per axis of a backward flow's grid (one-sided second-order stencils).
 MIN_CELLS = 4
+
+
+#: Default smoothing of a backward run of duration ``t``: ``c sqrt(D t)`` with ``D`` the
+#: largest diffusivity ``P'(rho0)`` of ``d_t rho = -Lap P(rho)`` (1 for the heat flow).  For
+#: the spectral filter ``c = 1/sqrt(10)``: its cut-off wavenumber ``1/s`` then grows by at
+#: most ``e^10`` over the run.  For the local quadratic regression ``c = 0.6`` (measured
+#: stable above about ``0.4 sqrt(D t)`` on Barenblatt data, m = 2 and 3, 1-D and 2-D).
+SMOOTHING_FACTORS = {"spectral": 1.0 / np.sqrt(10.0), "local-quadratic": 0.6}
+
+#: Default smoothing of the Gaussian filter of the backward flows, in cells (coarsest axis).
+DEFAULT_GAUSSIAN_SMOOTHING_CELLS = 2.0
+
+
+def _default_smoothing(
+    flow: BackwardFlow, rho0: Density, smoothing_filter: str, horizon: float | None
+) -> float:
+    """The default ``smoothing`` of a backward run (see :data:`SMOOTHING_FACTORS`), at
+    least one cell."""
+    if smoothing_filter == "gaussian":
+        return DEFAULT_GAUSSIAN_SMOOTHING_CELLS * max(rho0.grid.spacing)
+    if horizon is None:
+        raise WgflowError(
+            f"the {smoothing_filter} regularisation of a backward flow needs smoothing= or "
+            "horizon= (the run's duration, from which the default smoothing follows)"
+        )
+    diffusivity = float(flow.pressure_derivative(rho0.values).max())
+    smoothing = SMOOTHING_FACTORS[smoothing_filter] * np.sqrt(diffusivity * horizon)
+    return float(max(smoothing, max(rho0.grid.spacing)))  # at least one cell
 
 
 def _gradient_and_laplacian(f: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
@@ -86,17 +117,28 @@ class Regularised:
     laplacian: np.ndarray | None = None
 
 
-class BackwardFlow(Flow):
-    """Base class of the semi-implicit backward flows (see the module docstring)."""
+class BackwardFlow(JKOFlow):
+    """Base class of the semi-implicit backward flows ``d_t rho = -Lap P(rho)`` (see the
+    module docstring)."""
 
-    backward = True
-    #: The regularisations the solver accepts as ``smoothing_filter``; the first is the
+    #: The regularisations the JKO scheme accepts as ``smoothing_filter``; the first is the
     #: default.  "spectral" and "gaussian" filter the density (:data:`wgflow.filters.FILTERS`).
     filters: tuple[str, ...] = ("spectral", "gaussian")
 
+    @abstractmethod
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
         """``P'(rho)`` of ``d_t rho = -Lap P(rho)`` (the local diffusivity)."""
-        raise NotImplementedError
+
+    def jko_scheme(self, rho0: Density, horizon: float | None, **options: Any) -> JKOScheme:
+        """The semi-implicit JKO discretisation (:class:`BackwardJKOScheme`; options
+        ``smoothing``, ``smoothing_filter``, ``roughness_limit``)."""
+        smoothing = options.pop("smoothing", None)
+        smoothing_filter = options.pop("smoothing_filter", None)
+        roughness_limit = options.pop("roughness_limit", 0.05)
+        reject_options(self, "jko", options)
+        return BackwardJKOScheme(
+            self, rho0, horizon, smoothing, smoothing_filter, roughness_limit
+        )
 
     def check_grid(self, grid: Grid) -> None:
         """Raise :class:`~wgflow.errors.WgflowError` if ``grid`` has an axis with fewer
@@ -153,6 +195,113 @@ class BackwardFlow(Flow):
         )
         return LinearisedEnergy(np.where(finite, potential, np.inf))
 
+    @property
+    @abstractmethod
+    def energy(self) -> Functional:
+        """The entropy this flow decreases."""
+
+
+class BackwardJKOScheme(JKOScheme):
+    """The semi-implicit JKO discretisation of a backward flow (module docstring).
+
+    Each step freezes the first variation at the regularised current density
+    (:meth:`BackwardFlow.step_energy`); each new density is regularised once, for the
+    roughness check after the step that produced it and for the next step's potential.
+
+    Parameters
+    ----------
+    flow : BackwardFlow
+    rho0 : Density
+    horizon : float, optional
+        The duration of the run, which sets the default ``smoothing`` of the spectral and
+        local-quadratic regularisations.
+    smoothing : float, optional
+        The regularisation's length scale ``s`` (reported in ``settings``).  Default
+        ``c sqrt(D horizon)`` with ``D = max P'(rho0)`` (:data:`SMOOTHING_FACTORS`; for the
+        backward heat flow ``sqrt(horizon / 10)``, so the cut-off wavenumber ``1/s`` is
+        amplified by at most ``e^10`` over the run), at least one cell; two cells for the
+        Gaussian filter.  The default depends on the run's duration: the same time reached
+        by a longer run is computed with more smoothing.
+    smoothing_filter : str, optional
+        One of the flow's ``filters`` (the first is the default): ``"spectral"``,
+        ``"gaussian"`` (density filters) and, for the porous medium, ``"local-quadratic"``
+        (regression of the pressure).
+    roughness_limit : float
+        The run stops with ``success = False`` once the regularisation removes more than
+        this fraction of the density (of the pressure, for ``"local-quadratic"``) and twice
+        the fraction it removes from the initial density (default 0.05).
+    """
+
+    def __init__(
+        self,
+        flow: BackwardFlow,
+        rho0: Density,
+        horizon: float | None,
+        smoothing: float | None,
+        smoothing_filter: str | None,
+        roughness_limit: float,
+    ):
+        grid = rho0.grid
+        flow.check_grid(grid)
+        self.flow = flow
+        self.smoothing_filter = check_choice(
+            "smoothing_filter", flow.filters[0] if smoothing_filter is None else smoothing_filter,
+            flow.filters,
+        )
+        if smoothing is None:
+            self.smoothing = _default_smoothing(flow, rho0, self.smoothing_filter, horizon)
+        else:
+            self.smoothing = check_positive("smoothing", smoothing)
+        if self.smoothing_filter == "local-quadratic" and self.smoothing < max(grid.spacing):
+            raise WgflowError(
+                f"smoothing = {self.smoothing!r} is below one cell ({max(grid.spacing):.4g}); "
+                "the local quadratic regression needs a window of at least one cell"
+            )
+        self.roughness_limit = check_positive("roughness_limit", roughness_limit)
+        self.statistics = {"roughness": []}
+        self._regularised: Regularised | None = None
+        self._initial_roughness: float | None = None
+
+    def settings(self) -> dict[str, Any]:
+        return {"smoothing": self.smoothing, "smoothing_filter": self.smoothing_filter}
+
+    def _regularise(self, values: np.ndarray, grid: Grid) -> Regularised:
+        return self.flow.regularise(values, grid, self.smoothing, self.smoothing_filter)
+
+    def step_energy(self, rho: Density, dt: float) -> Functional:
+        """The step's linear functional from the regularisation of ``rho`` (the one the
+        roughness check computed after the last step when it belongs to ``rho``)."""
+        if self._regularised is None or not np.array_equal(self._regularised.values, rho.values):
+            self._regularised = self._regularise(rho.values, rho.grid)
+        if self._initial_roughness is None:
+            self._initial_roughness = self._regularised.roughness
+        return self.flow.step_energy(self._regularised, dt)
+
+    def check(self, values: np.ndarray, grid: Grid) -> None:
+        """Stop a backward flow whose density has become rough.
+
+        Roughness (:class:`Regularised`) is the L1 fraction of the density (of the
+        pressure, for the local quadratic regression) that the regularisation removes:
+        small for a density whose modes lie below the cut-off (whatever the grid), O(1)
+        once noise near the cut-off is amplified or the density collapses onto a few cells
+        (e.g. a Gaussian at its singular time).  The run stops when it exceeds
+        ``roughness_limit`` and twice the roughness of the initial density.
+        """
+        regularised = self._regularise(values, grid)
+        roughness = regularised.roughness
+        self.statistics["roughness"].append(roughness)
+        limit = max(self.roughness_limit, 2.0 * (self._initial_roughness or 0.0))
+        if roughness > limit:
+            raise StepFailure(
+                f"the density has become rough (fraction {roughness:.3f} removed by the "
+                f"{self.smoothing_filter} filter > {limit:.3g}): either the backward flow has "
+                "amplified noise (raise the regularisation option smoothing, now "
+                f"{self.smoothing:.4g}) or the density has become narrower than the filter "
+                "(collapse, e.g. at a Gaussian's singular time: stop earlier, or lower "
+                "smoothing on a finer grid)"
+            )
+        self._regularised = regularised
+
 
 class LinearisedEnergy(Functional):
     """``∫ V rho`` for a frozen first variation ``V`` that may be ``+inf`` (where the
@@ -178,17 +327,54 @@ class LinearisedEnergy(Functional):
         return -weight * self._potential
 
 
-class BackwardHeat(BackwardFlow):
+#: Amplified noise allowed in a kept mode of the spectral backward heat solution, relative
+#: to the largest data coefficient.
+AMPLIFIED_NOISE_LIMIT = 1e-2
+
+
+class BackwardHeatSpectralScheme(SpectralScheme):
+    """The backward heat semigroup on cosine coefficients with a noise-level cut-off.
+
+    Mode k grows like ``exp(|k|^2 t)``, which amplifies the data's round-off without bound.
+    A mode is kept only while ``noise_level * exp(|k|^2 t) < 1e-2`` (its amplified noise
+    stays below one per cent of the largest data coefficient) and only if its data
+    coefficient is above the noise level.  The kept modes are exact in time.
+
+    Parameters
+    ----------
+    noise_level : float
+        Relative noise of the data (default 1e-13, float64 data after a few operations).
+    """
+
+    def __init__(self, noise_level: float):
+        self.noise_level = check_positive("noise_level", noise_level)
+        self.statistics = {"kept_modes": []}
+
+    def coefficients(
+        self, coefficients0: np.ndarray, wavenumbers2: np.ndarray, elapsed: float
+    ) -> np.ndarray:
+        growth = np.exp(np.minimum(wavenumbers2 * elapsed, 700.0))
+        above_noise = np.abs(coefficients0) > self.noise_level * np.abs(coefficients0).max()
+        keep = above_noise & (self.noise_level * growth < AMPLIFIED_NOISE_LIMIT)
+        self.statistics["kept_modes"].append(int(keep.sum()))
+        return np.where(keep, coefficients0 * growth, 0.0)
+
+    def settings(self) -> dict[str, Any]:
+        return {"noise_level": self.noise_level}
+
+
+class BackwardHeat(BackwardFlow, SpectralFlow):
     """Backward heat equation (11) ``d_t mu = -Lap mu``: descent of the Shannon entropy H.
 
     Eq. (16): ``d/dt mu = -grad_W H[mu]``; its pushforward is that of the continuous DAE
     (eq. 10, Theorem 3.1).  Exact solutions: a heat solution run backwards in time,
-    e.g. ``N(m, S - 2tI)`` up to the singular time ``lambda_min(S)/2``.
+    e.g. ``N(m, S - 2tI)`` up to the singular time ``lambda_min(S)/2``.  Methods: ``"jko"``
+    (the semi-implicit step), ``"spectral"`` (the cosine-series reference with a noise-level
+    cut-off, option ``noise_level``).
     """
 
     name = "backward-heat"
     equation = "d_t rho = -Lap rho"
-    methods = ("jko", "spectral")
 
     @property
     def energy(self) -> Functional:
@@ -198,21 +384,27 @@ class BackwardHeat(BackwardFlow):
         """``P'(rho) = 1`` (``P(rho) = rho``)."""
         return np.ones_like(values)
 
+    def spectral_scheme(self, rho0: Density, **options: Any) -> SpectralScheme:
+        noise_level = options.pop("noise_level", 1e-13)
+        reject_options(self, "spectral", options)
+        return BackwardHeatSpectralScheme(noise_level)
+
 
 class BackwardPorousMedium(BackwardFlow):
-    """Backward porous-medium equation (17) ``d_t mu = -Lap mu^a``, ``a > 1``: descent of
-    the Tsallis entropy ``S_a = ∫ (mu - mu^a) / (a - 1)`` (the paper's ``-H^a``).
+    """Backward porous-medium equation (17) ``d_t mu = -Lap mu^m``, ``m > 1``: descent of
+    the Tsallis entropy of order m, ``S_m = ∫ (mu - mu^m) / (m - 1)`` (the paper's
+    ``-H^a`` with ``a = m``).
 
-    Default regularisation ``"local-quadratic"``: the pressure ``p = a/(a-1) rho^(a-1)``
-    (``dS_a/drho = 1/(a-1) - p``) is replaced by its mass-weighted local quadratic
+    Default regularisation ``"local-quadratic"``: the pressure ``p = m/(m-1) rho^(m-1)``
+    (``dS_m/drho = 1/(m-1) - p``) is replaced by its mass-weighted local quadratic
     regression ``p~`` in a Gaussian window of standard deviation ``smoothing``
     (:func:`wgflow.filters.local_quadratic_fit`).  Filtering the density instead flattens
     the pressure gradient at the free boundary, where the support must shrink; the
     regression reproduces quadratics exactly (the Barenblatt pressure is one), so it
     continues the pressure past the edge with the right slope.  The step potential is the
-    second-order one of the module docstring with ``phi = p~`` (``P'(rho) = (a-1) p``),
+    second-order one of the module docstring with ``phi = p~`` (``P'(rho) = (m-1) p``),
 
-        V_k = 1/(a-1) - p~ + (tau/2)(a-1) p~ Lap p~ + (3 tau/4) |grad p~|^2,
+        V_k = 1/(m-1) - p~ + (dt/2)(m-1) p~ Lap p~ + (3 dt/4) |grad p~|^2,
 
     and ``+inf`` where ``rho_k = 0`` or ``p~ <= 0``: the backward flow only shrinks the
     support, so no mass goes outside the current one or the fitted free boundary.
@@ -221,27 +413,21 @@ class BackwardPorousMedium(BackwardFlow):
     name = "backward-porous-medium"
     filters = ("local-quadratic", "spectral", "gaussian")
 
-    def __init__(self, a: float):
-        a = check_positive("exponent a", a)
-        if a <= 1.0:
-            raise WgflowError(f"the backward porous-medium exponent must be a > 1, got a = {a!r}")
-        self.a = a
-
-    @property
-    def equation(self) -> str:
-        return f"d_t rho = -Lap rho^{self.a:g}"
+    def __init__(self, m: float):
+        self.m = check_exponent("backward porous-medium exponent m", m)
+        self.equation = f"d_t rho = -Lap rho^{self.m:g}"
 
     @property
     def energy(self) -> Functional:
-        return TsallisEntropy(self.a)
+        return TsallisEntropy(self.m)
 
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
-        """``P'(rho) = a rho^(a-1)`` (``P(rho) = rho^a``), zero where ``rho <= 0``."""
-        return self.a * np.maximum(values, 0.0) ** (self.a - 1.0)
+        """``P'(rho) = m rho^(m-1)`` (``P(rho) = rho^m``), zero where ``rho <= 0``."""
+        return self.m * np.maximum(values, 0.0) ** (self.m - 1.0)
 
     def pressure(self, values: np.ndarray) -> np.ndarray:
-        """``p = a/(a-1) rho^(a-1)``, the velocity potential ``v = grad p``."""
-        return self.a / (self.a - 1.0) * np.maximum(values, 0.0) ** (self.a - 1.0)
+        """``p = m/(m-1) rho^(m-1)``, the velocity potential ``v = grad p``."""
+        return self.m / (self.m - 1.0) * np.maximum(values, 0.0) ** (self.m - 1.0)
 
     def regularise(
         self, values: np.ndarray, grid: Grid, smoothing: float, smoothing_filter: str
@@ -262,17 +448,17 @@ class BackwardPorousMedium(BackwardFlow):
     def step_energy(self, regularised: Regularised, dt: float) -> Functional:
         """The step's linear functional; with ``"local-quadratic"`` the potential of the
         class docstring, otherwise :meth:`BackwardFlow.step_energy`."""
-        if regularised.smoothing_filter != "local-quadratic":
+        if regularised.gradient is None or regularised.laplacian is None:
             return super().step_energy(regularised, dt)
-        a = self.a
+        m = self.m
         fitted = regularised.smoothed
         potential = (
-            1.0 / (a - 1.0) - fitted
-            + 0.5 * dt * (a - 1.0) * fitted * regularised.laplacian
+            1.0 / (m - 1.0) - fitted
+            + 0.5 * dt * (m - 1.0) * fitted * regularised.laplacian
             + 0.75 * dt * sum(g * g for g in regularised.gradient)
         )
         inside = (regularised.values > 0) & (fitted > 0)
         return LinearisedEnergy(np.where(inside, potential, np.inf))
 
     def __repr__(self) -> str:
-        return f"BackwardPorousMedium(a={self.a:g})"
+        return f"BackwardPorousMedium(m={self.m:g})"

@@ -1,31 +1,184 @@
-"""Base class of flows: PDEs ``d_t rho = ...`` that wgflow's solvers integrate."""
+"""Flows and what each solver asks of them.
+
+A flow is an evolution equation for a density, usually the Wasserstein gradient flow
+``d_t rho = div(rho grad dF/drho)`` of an energy F (Otto calculus: ``grad_W F[rho] =
+-div(rho grad dF/drho)``).  Solvers hold no physics: each solver asks its flow for a
+*discretisation* through one of the interfaces below, and a flow runs with every solver
+whose interface it implements (the registry :data:`wgflow.solvers.SOLVERS`):
+
+- :class:`JKOFlow` -- :meth:`~JKOFlow.jko_scheme` gives the functional of each JKO step
+  (value, first variation, KL-proximal map) and checks each new density;
+- :class:`FiniteVolumeFlow` -- :meth:`~FiniteVolumeFlow.finite_volume_fluxes` gives the
+  fluxes at the interior cell faces and the explicit stability rate;
+- :class:`SpectralFlow` -- :meth:`~SpectralFlow.spectral_scheme` evolves the cosine
+  coefficients of the density.
+
+A new flow is a class that implements the interfaces of the solvers it should run with; no
+solver needs an edit.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
+import numpy as np
+
+from ..density import Density
+from ..errors import WgflowError
 from ..functionals import Functional
+from ..grid import Grid
+
+
+def reject_options(flow: Flow, method: str, options: dict[str, Any]) -> None:
+    """Raise if a flow's discretisation for ``method`` received options it does not take."""
+    if options:
+        raise WgflowError(
+            f"the {flow.name} flow takes no option {', '.join(map(repr, sorted(options)))} "
+            f"with method {method!r}"
+        )
 
 
 class Flow(ABC):
-    """A evolution equation for a density, usually the Wasserstein gradient flow
-    ``d_t rho = div(rho grad dF/drho)`` of an energy F (DESIGN.md section 1).
+    """Base class of flows.
 
-    Subclasses set :attr:`name`, :attr:`equation` (for summaries) and :attr:`methods`
-    (the ``method=`` values of :func:`wgflow.solve` that can integrate them).
+    Subclasses set :attr:`name` and :attr:`equation` (for summaries) and implement the
+    interfaces of the solvers that integrate them.
     """
 
     #: Name used on the command line and in results.
     name: str = ""
     #: The PDE in words, e.g. ``"d_t rho = Lap rho"``.
     equation: str = ""
-    #: Solver methods that integrate this flow.
-    methods: tuple[str, ...] = ("jko",)
 
     @property
     @abstractmethod
-    def energy(self) -> Functional:
-        """The functional F whose Wasserstein gradient flow this is (tracker ``"energy"``)."""
+    def energy(self) -> Functional | None:
+        """The functional F whose Wasserstein gradient flow this is (tracker ``"energy"``),
+        ``None`` for a flow that is not a gradient flow."""
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The ``method=`` names of :func:`wgflow.solve` that integrate this flow."""
+        from ..solvers import methods_for
+
+        return methods_for(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class JKOScheme:
+    """What a JKO run asks of its flow, from one initial density on: the functional of each
+    step, and a check of each new density.
+
+    This base class serves the gradient flows of a fixed energy with a KL-proximal map
+    (heat, porous medium, Fokker--Planck): every step minimises
+    ``F(rho) + D(rho_k, rho) / (2 dt)`` for the flow's own energy ``F``.
+
+    Parameters
+    ----------
+    energy : Functional
+        The flow's energy.
+    grid : Grid
+        The grid of the run (the proximal map is tried there once, so that an energy
+        without one fails before the first step).
+    """
+
+    def __init__(self, energy: Functional, grid: Grid):
+        energy.log_prox_ratio(np.zeros(grid.shape), 1.0, grid)
+        self.energy = energy
+        #: Per-step diagnostics (lists), merged into the solver's ``statistics``.
+        self.statistics: dict[str, Any] = {}
+
+    def step_energy(self, rho: Density, dt: float) -> Functional:
+        """The functional whose Wasserstein proximal step of length ``dt`` from ``rho`` is
+        the next density."""
+        return self.energy
+
+    def check(self, values: np.ndarray, grid: Grid) -> None:
+        """Accept the density a step produced, or raise
+        :class:`~wgflow.errors.StepFailure` (nothing to check for a convex energy)."""
+
+    def settings(self) -> dict[str, Any]:
+        """The discretisation's parameters in force (reported in the result)."""
+        return {}
+
+
+class JKOFlow(Flow):
+    """A flow the JKO solver integrates (``method="jko"``)."""
+
+    def jko_scheme(self, rho0: Density, horizon: float | None, **options: Any) -> JKOScheme:
+        """The discretisation of a JKO run from ``rho0`` to time ``horizon``.
+
+        Gradient flows of a fixed energy take no options; flows that freeze or regularise
+        their functional (the backward flows) override this and take their own options.
+        """
+        reject_options(self, "jko", options)
+        energy = self.energy
+        if energy is None:
+            raise WgflowError(f"the {self.name} flow has no energy for a JKO step")
+        return JKOScheme(energy, rho0.grid)
+
+
+class Fluxes(ABC):
+    """The fluxes ``J`` of ``d_t rho = -div J`` at the interior faces of a grid
+    (what the finite-volume solver asks of a flow).
+
+    Attributes
+    ----------
+    time_dependent : bool
+        Whether the fluxes depend on time (the solver then takes them at each sub-step's
+        midpoint time).
+    order : int
+        1: the solver takes forward Euler sub-steps; 2: Heun's (SSP-RK2) sub-steps, for a
+        second-order reconstruction.
+    """
+
+    time_dependent: bool = False
+    order: int = 1
+
+    @abstractmethod
+    def __call__(self, rho: np.ndarray, t: float) -> tuple[list[np.ndarray], float]:
+        """The face fluxes (one array per axis, ``n - 1`` faces along it) and the largest
+        outflow rate ``max_i r_i`` (a sub-step ``dt_sub`` keeps positivity when
+        ``dt_sub * max_i r_i <= 1``)."""
+
+    def settings(self) -> dict[str, Any]:
+        """The discretisation's parameters in force (reported in the result)."""
+        return {}
+
+
+class FiniteVolumeFlow(Flow):
+    """A flow the finite-volume solver integrates (``method="finite-volume"``)."""
+
+    @abstractmethod
+    def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
+        """The fluxes of this flow on ``grid`` (checked at the initial time ``t0``)."""
+
+
+class SpectralScheme(ABC):
+    """The evolution of the cosine coefficients of a density (what the spectral solver
+    asks of a flow)."""
+
+    #: Per-step diagnostics (lists), merged into the solver's ``statistics``.
+    statistics: dict[str, Any]
+
+    @abstractmethod
+    def coefficients(
+        self, coefficients0: np.ndarray, wavenumbers2: np.ndarray, elapsed: float
+    ) -> np.ndarray:
+        """The coefficients after ``elapsed`` time from ``coefficients0``; ``wavenumbers2``
+        holds ``|k|^2`` per mode (the Laplacian's eigenvalue is ``-|k|^2``)."""
+
+    def settings(self) -> dict[str, Any]:
+        """The discretisation's parameters in force (reported in the result)."""
+        return {}
+
+
+class SpectralFlow(Flow):
+    """A flow the cosine-series solver integrates (``method="spectral"``)."""
+
+    @abstractmethod
+    def spectral_scheme(self, rho0: Density, **options: Any) -> SpectralScheme:
+        """The spectral discretisation of a run from ``rho0``."""

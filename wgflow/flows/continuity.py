@@ -6,19 +6,22 @@ as the gradient of a potential, ``Continuity.from_potential(V)`` with ``v = grad
 (the paper's ``V_t``, e.g. ``log mu_t`` for the continuous DAE).  The flow has no energy:
 it is not a gradient flow in general, so ``energy`` is ``None`` and the ``"energy"``
 tracker is refused.  It is integrated by the finite-volume solver
-(:class:`~wgflow.solvers.FiniteVolumeSolver`, ``method="finite-volume"``), which needs
-the normal velocity at the interior cell faces: :meth:`Continuity.face_velocities`.
+(``method="finite-volume"``) with upwind fluxes (option ``order=1``, the default) or
+minmod-MUSCL fluxes with Heun's sub-steps (``order=2``), built from the normal velocity at
+the interior cell faces (:meth:`Continuity.face_velocities`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..errors import WgflowError
+from ..errors import StepFailure, WgflowError
 from ..grid import Grid
-from .base import Flow
+from .base import FiniteVolumeFlow, Fluxes, reject_options
+from .fluxes import muscl_fluxes, upwind_fluxes
 
 
 def face_coordinates(grid: Grid, axis: int) -> tuple[np.ndarray, ...]:
@@ -42,7 +45,7 @@ def face_shape(grid: Grid, axis: int) -> tuple[int, ...]:
     return tuple(shape)
 
 
-class Continuity(Flow):
+class Continuity(FiniteVolumeFlow):
     """Continuity equation ``d_t rho = -div(rho v)`` with a prescribed velocity field.
 
     Parameters
@@ -62,7 +65,6 @@ class Continuity(Flow):
 
     name = "continuity"
     equation = "d_t rho = -div(rho v)"
-    methods = ("finite-volume",)
 
     def __init__(self, velocity: Callable[..., Sequence[np.ndarray]]):
         if not callable(velocity):
@@ -70,7 +72,7 @@ class Continuity(Flow):
                 "the velocity must be a function velocity(t, x, y, ...) returning d arrays, "
                 f"got {type(velocity).__name__}"
             )
-        self.velocity = velocity
+        self.velocity: Callable[..., Sequence[np.ndarray]] | None = velocity
         self.potential: Callable[..., np.ndarray] | None = None
 
     @classmethod
@@ -117,6 +119,7 @@ class Continuity(Flow):
                     f"fit the grid shape {grid.shape}"
                 ) from None
             return [np.diff(values, axis=k) / h for k, h in enumerate(grid.spacing)]
+        assert self.velocity is not None  # set whenever the potential is not
         faces = []
         for axis in range(grid.ndim):
             components = self.velocity(t, *face_coordinates(grid, axis))
@@ -128,7 +131,7 @@ class Continuity(Flow):
                 raise WgflowError(
                     f"the velocity must return a sequence of {grid.ndim} component arrays "
                     f"(one per axis) on a {grid.ndim}-D grid, got "
-                    f"{'a ' + type(components).__name__ if count is None else f'{count} components'}"
+                    + (f"a {type(components).__name__}" if count is None else f"{count} components")
                 )
             component = np.asarray(components[axis], dtype=float)
             shape = face_shape(grid, axis)
@@ -142,7 +145,54 @@ class Continuity(Flow):
             faces.append(component)
         return faces
 
+    def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
+        """Upwind (``order=1``) or MUSCL (``order=2``) fluxes ``rho v``.
+
+        Raises
+        ------
+        WgflowError
+            If ``order`` is not 1 or 2, or the velocity is not finite at ``t0``.
+        """
+        order = options.pop("order", 1)
+        reject_options(self, "finite-volume", options)
+        if isinstance(order, bool) or order not in (1, 2):
+            raise WgflowError(f"order must be 1 (upwind) or 2 (minmod MUSCL), got {order!r}")
+        for axis, v in enumerate(self.face_velocities(t0, grid)):
+            if not np.isfinite(v).all():
+                index = tuple(int(i) for i in np.argwhere(~np.isfinite(v))[0])
+                raise WgflowError(
+                    f"the velocity is not finite at t = {t0:g}: component {axis} is "
+                    f"{float(v[index])!r} at face index {index}"
+                )
+        return AdvectionFluxes(self, grid, int(order))
+
     def __repr__(self) -> str:
         if self.potential is not None:
             return f"Continuity.from_potential({getattr(self.potential, '__name__', 'V')})"
         return f"Continuity({getattr(self.velocity, '__name__', 'velocity')})"
+
+
+class AdvectionFluxes(Fluxes):
+    """The fluxes ``rho v`` of :class:`Continuity` at the interior faces (time dependent)."""
+
+    time_dependent = True
+
+    def __init__(self, flow: Continuity, grid: Grid, order: int):
+        self.flow = flow
+        self.grid = grid
+        self.order = order
+
+    def __call__(self, rho: np.ndarray, t: float) -> tuple[list[np.ndarray], float]:
+        velocities = self.flow.face_velocities(t, self.grid)
+        for v in velocities:
+            if not np.isfinite(v).all():
+                raise StepFailure(f"the velocity field is not finite at t = {t:.6g}")
+        reconstruct = upwind_fluxes if self.order == 1 else muscl_fluxes
+        fluxes, rate = reconstruct(rho, velocities, self.grid)
+        return fluxes, float(rate.max())
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "order": self.order,
+            "flux": "upwind" if self.order == 1 else "minmod-MUSCL + SSP-RK2",
+        }

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..errors import WgflowError, check_positive
+from ..density import Density
+from ..errors import check_exponent
 from ..functionals import Functional, InternalEnergy, PotentialEnergy, ShannonEntropy
-from .base import Flow
+from ..grid import Grid
+from .base import FiniteVolumeFlow, Fluxes, JKOFlow, SpectralFlow, SpectralScheme, reject_options
+from .fluxes import PressureDiffusionFluxes, ScharfetterGummelFluxes
 
 
-class Heat(Flow):
+class HeatSpectralScheme(SpectralScheme):
+    """The heat semigroup on cosine coefficients: mode k decays like ``exp(-|k|^2 t)``."""
+
+    def __init__(self) -> None:
+        self.statistics = {}
+
+    def coefficients(
+        self, coefficients0: np.ndarray, wavenumbers2: np.ndarray, elapsed: float
+    ) -> np.ndarray:
+        return coefficients0 * np.exp(-wavenumbers2 * elapsed)
+
+
+class Heat(JKOFlow, FiniteVolumeFlow, SpectralFlow):
     """Heat equation ``d_t rho = Lap rho``: the Wasserstein gradient flow of ``-H``.
 
     ``H = -∫ rho log rho`` is the Shannon entropy (paper section 4.1), so ``H`` increases
@@ -19,15 +35,22 @@ class Heat(Flow):
     """
 
     name = "heat"
-    methods = ("jko", "finite-volume", "spectral")
     equation = "d_t rho = Lap rho"
 
     @property
     def energy(self) -> Functional:
         return -ShannonEntropy()
 
+    def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
+        reject_options(self, "finite-volume", options)
+        return PressureDiffusionFluxes(grid, lambda rho: rho, lambda rho: 1.0, "centred")
 
-class PorousMedium(Flow):
+    def spectral_scheme(self, rho0: Density, **options: Any) -> SpectralScheme:
+        reject_options(self, "spectral", options)
+        return HeatSpectralScheme()
+
+
+class PorousMedium(JKOFlow, FiniteVolumeFlow):
     """Porous-medium equation ``d_t rho = Lap rho^m``, ``m > 1``.
 
     The Wasserstein gradient flow of the internal energy ``∫ rho^m / (m - 1)``; exact
@@ -35,30 +58,28 @@ class PorousMedium(Flow):
     """
 
     name = "porous-medium"
-    methods = ("jko", "finite-volume")
 
     def __init__(self, m: float):
-        m = check_positive("porous-medium exponent m", m)
-        if m <= 1.0:
-            raise WgflowError(
-                f"the porous-medium exponent must be m > 1, got m = {m!r} "
-                "(m = 1 is the heat equation: use Heat())"
-            )
-        self.m = m
-
-    @property
-    def equation(self) -> str:
-        return f"d_t rho = Lap rho^{self.m:g}"
+        self.m = check_exponent("porous-medium exponent m", m)
+        self.equation = f"d_t rho = Lap rho^{self.m:g}"
 
     @property
     def energy(self) -> Functional:
         return InternalEnergy(self.m)
 
+    def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
+        reject_options(self, "finite-volume", options)
+        m = self.m
+        return PressureDiffusionFluxes(
+            grid, lambda rho: rho**m, lambda rho: m * float(rho.max()) ** (m - 1.0),
+            "centred (rho^m)",
+        )
+
     def __repr__(self) -> str:
         return f"PorousMedium(m={self.m:g})"
 
 
-class FokkerPlanck(Flow):
+class FokkerPlanck(JKOFlow, FiniteVolumeFlow):
     """Linear Fokker–Planck equation ``d_t rho = Lap rho + div(rho grad V)``.
 
     The Wasserstein gradient flow of ``∫ rho log rho + ∫ V rho``; its equilibrium is
@@ -67,7 +88,6 @@ class FokkerPlanck(Flow):
     """
 
     name = "fokker-planck"
-    methods = ("jko", "finite-volume")
     equation = "d_t rho = Lap rho + div(rho grad V)"
 
     def __init__(self, potential: Callable[..., np.ndarray] | np.ndarray):
@@ -76,3 +96,7 @@ class FokkerPlanck(Flow):
     @property
     def energy(self) -> Functional:
         return -ShannonEntropy() + self.potential
+
+    def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
+        reject_options(self, "finite-volume", options)
+        return ScharfetterGummelFluxes(grid, self.potential.potential(grid))

@@ -2,26 +2,41 @@
 
 A solver holds the current time and density, advances by :meth:`Solver.step`, counts its
 work in :attr:`Solver.statistics`, and on failure sets ``status = "failed"`` and a
-``message`` instead of producing NaN.  :func:`wgflow.solve` drives any solver.
+``message`` instead of producing NaN.  :func:`wgflow.solve` drives any solver.  A solver
+holds no physics: it asks its flow for a discretisation through the interface named by
+:attr:`Solver.flow_interface` (:mod:`wgflow.flows.base`) and runs every flow that
+implements it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..density import Density
+from ..errors import StepFailure, WgflowError, check_positive
 from ..flows import Flow
 
-
-class StepFailure(Exception):
-    """Raised by :meth:`Solver.advance` when a step cannot be taken; the message says why."""
+#: Relative change of mass above which a step is declared to have lost mass.
+MASS_TOLERANCE = 1e-8
 
 
 class Solver(ABC):
-    """Base class of time steppers for a :class:`~wgflow.flows.Flow`.
+    """Base class of time steppers.
+
+    Parameters
+    ----------
+    flow : Flow
+        A flow implementing :attr:`flow_interface`.
+    rho0 : Density
+        Initial density.
+    t0 : float
+        Initial time.
+    horizon : float, optional
+        The run's final time, when known (:func:`wgflow.solve` passes ``t_end``); some
+        discretisations choose defaults from it.
 
     Attributes
     ----------
@@ -34,33 +49,48 @@ class Solver(ABC):
     message : str
         Why the solver stopped (empty while running).
     statistics : dict
-        Per-step counters (lists) and run-wide settings, reported in the result.
+        Per-step counters (lists) and run-wide counts, reported in the result.
     """
 
     #: The ``method=`` name of :func:`wgflow.solve`.
-    method: str = ""
+    method: ClassVar[str] = ""
+    #: The interface (:mod:`wgflow.flows.base`) a flow implements to run with this solver.
+    flow_interface: ClassVar[type] = Flow
 
-    def __init__(self, flow: Flow, rho0: Density, t0: float = 0.0):
+    def __init__(
+        self, flow: Flow, rho0: Density, t0: float = 0.0, horizon: float | None = None
+    ):
+        if not self.supports(flow):
+            raise WgflowError(
+                f"method {self.method!r} does not integrate the {flow.name} flow; accepted "
+                f"methods for it: {', '.join(map(repr, flow.methods)) or 'none'}"
+            )
         self.flow = flow
         self.rho = rho0
         self.t = float(t0)
+        self.horizon = None if horizon is None else check_positive("horizon", horizon)
         self.status = "running"
         self.message = ""
         self.statistics: dict[str, Any] = {"steps": 0}
 
+    @classmethod
+    def supports(cls, flow: Flow) -> bool:
+        """Whether ``flow`` supplies the discretisation this solver asks for."""
+        return isinstance(flow, cls.flow_interface)
+
     @abstractmethod
     def advance(self, dt: float) -> np.ndarray:
-        """Return the values per unit volume at ``t + dt``; raise :class:`StepFailure`."""
-
-    @classmethod
-    def run_options(cls, flow: Flow, t_end: float, options: dict[str, Any]) -> dict[str, Any]:
-        """The solver options of a :func:`wgflow.solve` run to ``t_end``: ``options`` plus
-        defaults that depend on the run (none here)."""
-        return options
+        """Return the values per unit volume at ``t + dt``; raise
+        :class:`~wgflow.errors.StepFailure`."""
 
     def settings(self) -> dict[str, Any]:
         """The numerical parameters in force (reported in the result)."""
         return {}
+
+    def flow_map(self) -> np.ndarray | None:
+        """The flow map from the initial cell centres to the current time, shape
+        ``(d, *grid.shape)``, for solvers that track one (``None`` here)."""
+        return None
 
     def step(self, dt: float) -> bool:
         """Advance by ``dt``; on failure keep the last good state, set status and message."""
@@ -75,10 +105,6 @@ class Solver(ABC):
         self.t += dt
         self.statistics["steps"] += 1
         return True
-
-
-#: Relative change of mass above which a step is declared to have lost mass.
-MASS_TOLERANCE = 1e-8
 
 
 def _check_state(masses: np.ndarray, mass0: float) -> None:
