@@ -2,7 +2,8 @@
 
 Every closed form is checked against something computed independently: direct matrix algebra
 (``np.linalg.inv``), scipy's ODE solver, scipy's quadrature and densities, Monte Carlo, or
-finite differences.  Convergence orders are measured as log-log slopes.
+finite differences.  Convergence orders are measured as log-log slopes.  The maps take the
+Gaussian first, then ``t`` (or ``taus``), then the points.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import math
 
 import numpy as np
 import pytest
+from _helpers import loglog_slope
 from scipy import integrate, stats
 
 from wgflow.errors import WgflowError
-from _helpers import loglog_slope
 from wgflow.gaussian import (
     Gaussian,
+    bures_distance,
     composition_map,
     composition_pushforwards,
     continuous_dae_map,
@@ -109,7 +111,7 @@ def test_entropies_against_quadrature_1d(var):
     h = _quad_1d(lambda x: -p(x) * np.log(p(x)), lo, hi)
     assert abs(g.shannon_entropy() - h) < 1e-9
     for a in (0.5, 2.0, 3.0):
-        ipow = _quad_1d(lambda x: p(x) ** a, lo, hi)
+        ipow = _quad_1d(lambda x, a=a: p(x) ** a, lo, hi)
         assert abs(g.renyi_entropy(a) - np.log(ipow) / (1 - a)) < 1e-9
         assert abs(g.tsallis_entropy(a) - (1 - ipow) / (a - 1)) < 1e-9
     # both tend to the Shannon entropy as a -> 1
@@ -148,6 +150,55 @@ def test_entropies_against_quadrature_2d(g2):
     assert abs(g2.renyi_entropy(0.5) - 2 * np.log(i_half)) < 1e-7
 
 
+def test_centred_and_heat_flow(g2):
+    np.testing.assert_array_equal(Gaussian.centred(0.7, 3).cov, 0.7 * np.eye(3))
+    np.testing.assert_array_equal(Gaussian.centred(S0).mean, [0.0, 0.0])
+    assert Gaussian.centred([[2.0]]).dim == 1
+    # the heat flow N(m0, S0 + 2tI), forwards and (eq. 11) backwards up to lambda_min/2
+    for t in (0.3, -0.9 * LAM_MIN / 2):
+        h = g2.heat_flow(t)
+        np.testing.assert_array_equal(h.mean, M0)
+        np.testing.assert_allclose(h.cov, S0 + 2 * t * np.eye(2), rtol=1e-15)
+    with pytest.raises(WgflowError, match=r"singular time .*accepted: t > -0\.3594875"):
+        g2.heat_flow(-LAM_MIN / 2)
+    with pytest.raises(WgflowError, match="t must be a finite real number"):
+        g2.heat_flow(np.inf)
+
+
+def test_bures_distance_closed_forms(g2):
+    # 1-D: W2(N(a, s^2), N(b, r^2))^2 = (a - b)^2 + (s - r)^2
+    assert bures_distance(Gaussian(0.5, 4.0), Gaussian(-1.0, 0.25)) == pytest.approx(
+        np.hypot(1.5, 1.5), rel=1e-14
+    )
+    # commuting covariances (eigenvectors of S0): W2^2 = |m0 - m1|^2 + sum (sqrt lam - sqrt mu)^2
+    lam0, v = np.linalg.eigh(S0)
+    for lam1, m1 in (([0.3, 4.0], [-1.0, 2.0]), ([2.5, 0.1], M0)):
+        g1 = Gaussian(m1, (v * lam1) @ v.T)
+        expected = np.sqrt(np.sum((M0 - g1.mean) ** 2)
+                           + np.sum((np.sqrt(lam0) - np.sqrt(lam1)) ** 2))
+        assert bures_distance(g2, g1) == pytest.approx(expected, rel=1e-12)
+        assert bures_distance(g1, g2) == pytest.approx(expected, rel=1e-12)
+    # the DAE map (eq. 13) is the Brenier map of mu0 onto its pushforward, so W2 is its
+    # transport cost E|Phi_t(x) - x|^2 = tr((I - A) S0 (I - A)), A = (I + t S0^{-1})^{-1}
+    for t in (0.1, 2.0):
+        i_a = np.eye(2) - _dae_matrix(S0, t)
+        cost = np.trace(i_a @ S0 @ i_a)
+        assert bures_distance(g2, dae_pushforward(g2, t)) == pytest.approx(np.sqrt(cost), rel=1e-12)
+    # non-commuting: the cost of the affine optimal map T = m1 + A (x - m0),
+    # A = S0^{-1/2} (S0^{1/2} S1 S0^{1/2})^{1/2} S0^{-1/2}, which pushes N(m0, S0) to N(m1, S1)
+    g1 = Gaussian([0.4, -0.2], [[0.12, -0.03], [-0.03, 0.25]])
+    r = _sqrtm_sym(S0)
+    r_inv = _inv(r)
+    a = r_inv @ _sqrtm_sym(r @ g1.cov @ r) @ r_inv
+    np.testing.assert_allclose(a @ S0 @ a, g1.cov, atol=1e-14)
+    cost = np.sum((g1.mean - M0) ** 2) + np.trace((a - np.eye(2)) @ S0 @ (a - np.eye(2)))
+    assert bures_distance(g2, g1) == pytest.approx(np.sqrt(cost), rel=1e-12)
+    with pytest.raises(WgflowError, match="same dimension, got 2 and 1"):
+        bures_distance(g2, Gaussian(0.0, 1.0))
+    with pytest.raises(WgflowError, match="g1 must be a wgflow.gaussian.Gaussian"):
+        bures_distance(g2, S0)
+
+
 # ----------------------------------------------------------------------------------------------
 # single DAE, eq. (13), and continuous DAE, eq. (12)
 # ----------------------------------------------------------------------------------------------
@@ -156,7 +207,7 @@ def test_dae_map_equals_eq13_and_eq7(g2, t):
     x = g2.sample(20, rng=2)
     # eq. (13), matrices computed directly
     expected = x @ _dae_matrix(S0, t).T + _inv(np.eye(2) + S0 / t) @ M0
-    np.testing.assert_allclose(dae_map(x, t, M0, S0), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dae_map(g2, t, x), expected, rtol=1e-12, atol=1e-12)
     # eq. (7): x + t grad log(W_t * mu0)(x), the gradient by central differences of scipy's logpdf
     smoothed = stats.multivariate_normal(M0, S0 + t * np.eye(2))
     h = 1e-5
@@ -164,8 +215,8 @@ def test_dae_map_equals_eq13_and_eq7(g2, t):
         [(smoothed.logpdf(x + h * e) - smoothed.logpdf(x - h * e)) / (2 * h) for e in np.eye(2)],
         axis=-1,
     )
-    np.testing.assert_allclose(dae_map(x, t, M0, S0), x + t * grad, atol=1e-8)
-    np.testing.assert_array_equal(dae_map(x, 0.0, M0, S0), x)
+    np.testing.assert_allclose(dae_map(g2, t, x), x + t * grad, atol=1e-8)
+    np.testing.assert_array_equal(dae_map(g2, 0.0, x), x)
 
 
 def test_dae_pushforward_closed_form(g2):
@@ -186,9 +237,9 @@ def test_pushforwards_match_monte_carlo(g2):
     taus = [0.2, 0.1, 0.4]
     x = g2.sample(n, rng=3)
     cases = [
-        (dae_map(x, 0.7, M0, S0), dae_pushforward(g2, 0.7)),
-        (continuous_dae_map(x, 0.3, M0, S0), continuous_dae_pushforward(g2, 0.3)),
-        (composition_map(x, g2, taus)[-1], composition_pushforwards(g2, taus)[-1]),
+        (dae_map(g2, 0.7, x), dae_pushforward(g2, 0.7)),
+        (continuous_dae_map(g2, 0.3, x), continuous_dae_pushforward(g2, 0.3)),
+        (composition_map(g2, taus, x)[-1], composition_pushforwards(g2, taus)[-1]),
     ]
     for y, pf in cases:
         c = pf.cov
@@ -204,7 +255,7 @@ def test_continuous_pushforward_is_backward_heat(g2):
     m = _sqrtm_sym(np.eye(2) - 2 * t * _inv(S0))
     np.testing.assert_allclose(m @ S0 @ m.T, pf.cov, atol=1e-13)
     x = g2.sample(10, rng=4)
-    np.testing.assert_allclose(continuous_dae_map(x, t, M0, S0), (x - M0) @ m.T + M0, atol=1e-13)
+    np.testing.assert_allclose(continuous_dae_map(g2, t, x), (x - M0) @ m.T + M0, atol=1e-13)
 
 
 def test_continuous_map_solves_the_ode(g2):
@@ -221,7 +272,7 @@ def test_continuous_map_solves_the_ode(g2):
                                   dense_output=True)
         assert sol.success
         for t in np.linspace(0, t_end, 7):
-            worst = max(worst, np.max(np.abs(sol.sol(t) - continuous_dae_map(x0, t, M0, S0))))
+            worst = max(worst, np.max(np.abs(sol.sol(t) - continuous_dae_map(g2, t, x0))))
     assert worst < 1e-8
 
 
@@ -232,9 +283,9 @@ def test_continuous_map_semigroup_over_small_steps(g2):
     x = g2.sample(8, rng=6)
     y, g = x.copy(), g2
     for _ in range(steps):
-        y = continuous_dae_map(y, dt, g.mean, g.cov)
+        y = continuous_dae_map(g, dt, y)
         g = continuous_dae_pushforward(g, dt)
-    np.testing.assert_allclose(y, continuous_dae_map(x, t_end, M0, S0), atol=1e-12)
+    np.testing.assert_allclose(y, continuous_dae_map(g2, t_end, x), atol=1e-12)
     np.testing.assert_allclose(g.cov, continuous_dae_pushforward(g2, t_end).cov, atol=1e-13)
 
 
@@ -250,14 +301,14 @@ def test_single_dae_never_reaches_the_singular_time(g2):
     ts = singular_time(S0)
     x = g2.sample(5, rng=7)
     with pytest.raises(WgflowError, match="singular time"):
-        continuous_dae_map(x, ts, M0, S0)
+        continuous_dae_map(g2, ts, x)
     for t in ts * np.array([0.5, 1.0, 2.0, 10.0, 1e3, 1e6]):
         pf = dae_pushforward(g2, t)  # Gaussian() validates: SPD
         w = np.linalg.eigvalsh(pf.cov)
         assert np.all(w > 0)
         jac = _dae_matrix(S0, t)
         assert np.all(np.linalg.eigvalsh(jac) > 0)  # injective: no axis collapses
-        assert np.all(np.isfinite(dae_map(x, t, M0, S0)))
+        assert np.all(np.isfinite(dae_map(g2, t, x)))
     # along the axes it slows down: sigma^3 / (sigma^2 + t) > 0 for all t
     s = sigma_trajectory([np.sqrt(2), 1.0], [0, 0.5, 5, 50, 500], "dae")
     assert np.all(s > 0) and np.all(np.diff(s, axis=0) < 0)
@@ -271,7 +322,7 @@ def test_composition_recursion_direct(g2):
     pfs = composition_pushforwards(g2, taus)
     assert len(pfs) == len(taus) + 1 and pfs[0] is g2
     x = g2.sample(7, rng=8)
-    traj = composition_map(x, g2, taus)
+    traj = composition_map(g2, taus, x)
     assert traj.shape == (len(taus) + 1, 7, 2)
     np.testing.assert_array_equal(traj[0], x)
     cov, y = S0.copy(), x.copy()
@@ -283,21 +334,21 @@ def test_composition_recursion_direct(g2):
         np.testing.assert_allclose(pfs[ell + 1].mean, M0, rtol=1e-14)
         np.testing.assert_allclose(traj[ell + 1], y, rtol=1e-12, atol=1e-12)
     # empty composition = identity
-    assert composition_map(x, g2, []).shape == (1, 7, 2)
+    assert composition_map(g2, [], x).shape == (1, 7, 2)
 
 
 def test_composition_converges_to_continuous_first_order(g2):
     t_end = 0.25  # below the singular time ~0.34
     x = g2.sample(10, rng=9)
     exact_cov = continuous_dae_pushforward(g2, t_end).cov
-    exact_x = continuous_dae_map(x, t_end, M0, S0)
+    exact_x = continuous_dae_map(g2, t_end, x)
     taus, err_cov, err_x = [], [], []
     for layers in (25, 50, 100, 200, 400, 800):
         tau = t_end / layers
         taus.append(tau)
         cov = composition_pushforwards(g2, [tau] * layers)[-1].cov
         err_cov.append(np.max(np.abs(cov - exact_cov)))
-        err_x.append(np.max(np.abs(composition_map(x, g2, [tau] * layers)[-1] - exact_x)))
+        err_x.append(np.max(np.abs(composition_map(g2, [tau] * layers, x)[-1] - exact_x)))
     slope_cov, slope_x = loglog_slope(taus, err_cov), loglog_slope(taus, err_x)
     assert 0.8 < slope_cov < 1.2, slope_cov
     assert 0.8 < slope_x < 1.2, slope_x
@@ -307,14 +358,14 @@ def test_composition_converges_to_continuous_first_order(g2):
 def test_score_limit_first_order(g2):
     """eq. (8): (Phi_t(x) - x)/t -> grad log mu0(x) = -S0^{-1}(x - m0), error O(t)."""
     x = g2.sample(10, rng=10)
-    sc = score(x, M0, S0)
+    sc = score(g2, x)
     np.testing.assert_allclose(sc, -(x - M0) @ _inv(S0).T, rtol=1e-12, atol=1e-13)
     ts = np.geomspace(1e-5, 1e-2, 7)
-    errs = [np.max(np.abs((dae_map(x, t, M0, S0) - x) / t - sc)) for t in ts]
+    errs = [np.max(np.abs((dae_map(g2, t, x) - x) / t - sc)) for t in ts]
     slope = loglog_slope(ts, errs)
     assert 0.8 < slope < 1.2, slope
-    np.testing.assert_array_equal(dae_velocity(x, 0.0, M0, S0), sc)
-    np.testing.assert_allclose(dae_velocity(x, 0.3, M0, S0), (dae_map(x, 0.3, M0, S0) - x) / 0.3,
+    np.testing.assert_array_equal(dae_velocity(g2, 0.0, x), sc)
+    np.testing.assert_allclose(dae_velocity(g2, 0.3, x), (dae_map(g2, 0.3, x) - x) / 0.3,
                                rtol=1e-10, atol=1e-12)
 
 
@@ -344,7 +395,7 @@ def test_dae_map_is_gradient_of_convex_function(g2):
     for t in (0.05, 0.5, 5.0):
         for x in rng.normal(size=(4, 2)) * 2:
             jac = np.stack(
-                [(dae_map(x + h * e, t, M0, S0) - dae_map(x - h * e, t, M0, S0)) / (2 * h)
+                [(dae_map(g2, t, x + h * e) - dae_map(g2, t, x - h * e)) / (2 * h)
                  for e in np.eye(2)],
                 axis=1,
             )
@@ -352,9 +403,9 @@ def test_dae_map_is_gradient_of_convex_function(g2):
             w = np.linalg.eigvalsh(0.5 * (jac + jac.T))
             assert np.all(w > 0) and np.all(w < 1)
             # grad of the potential |x|^2/2 + t log(W_t * mu0) is the map
-            grad = np.array([(dae_potential(x + h * e, t, M0, S0)
-                              - dae_potential(x - h * e, t, M0, S0)) / (2 * h) for e in np.eye(2)])
-            np.testing.assert_allclose(grad, dae_map(x, t, M0, S0), atol=1e-7)
+            grad = np.array([(dae_potential(g2, t, x + h * e)
+                              - dae_potential(g2, t, x - h * e)) / (2 * h) for e in np.eye(2)])
+            np.testing.assert_allclose(grad, dae_map(g2, t, x), atol=1e-7)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -365,27 +416,27 @@ def test_trajectories_figure2():
     xs, ys = np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-2, 2, 5))
     pts = np.stack([xs.ravel(), ys.ravel()], axis=-1)
     t_grid = np.linspace(0, 0.5, 11)  # includes the singular time 1/2
-    cont = trajectories(pts, g, t_grid, "continuous")
+    cont = trajectories(g, t_grid, pts, "continuous")
     assert cont.shape == (11, 25, 2)
     for i, t in enumerate(t_grid[:-1]):
-        np.testing.assert_allclose(cont[i], continuous_dae_map(pts, t, [0, 0], FIG_COV), atol=1e-14)
+        np.testing.assert_allclose(cont[i], continuous_dae_map(g, t, pts), atol=1e-14)
     np.testing.assert_allclose(cont[-1][:, 1], 0.0, atol=1e-14)  # axis 2 collapsed at t = 1/2
     np.testing.assert_allclose(cont[-1][:, 0], pts[:, 0] * np.sqrt(0.5), atol=1e-14)
     t_long = np.linspace(0, 3, 16)
-    dae = trajectories(pts, g, t_long, "dae")
+    dae = trajectories(g, t_long, pts, "dae")
     for i, t in enumerate(t_long):
-        np.testing.assert_allclose(dae[i], dae_map(pts, t, [0, 0], FIG_COV), atol=1e-14)
+        np.testing.assert_allclose(dae[i], dae_map(g, t, pts), atol=1e-14)
     for tau in (0.05, 0.5):
         layers = int(round(3 / tau))
-        ref = composition_map(pts, g, [tau] * layers)
-        comp = trajectories(pts, g, tau * np.arange(layers + 1), "composition", tau=tau)
+        ref = composition_map(g, [tau] * layers, pts)
+        comp = trajectories(g, tau * np.arange(layers + 1), pts, "composition", tau=tau)
         np.testing.assert_allclose(comp, ref, atol=1e-13)
         # between the knots: the DAE of the current pushforward with the remaining time,
         # continuous at the knots
         pf = composition_pushforwards(g, [tau] * 2)[2]
         t_mid = [2 * tau + 0.3 * tau, 3 * tau * (1 - 1e-12)]
-        mid = trajectories(pts, g, t_mid, "composition", tau=tau)
-        np.testing.assert_allclose(mid[0], dae_map(ref[2], 0.3 * tau, pf.mean, pf.cov), atol=1e-13)
+        mid = trajectories(g, t_mid, pts, "composition", tau=tau)
+        np.testing.assert_allclose(mid[0], dae_map(pf, 0.3 * tau, ref[2]), atol=1e-13)
         np.testing.assert_allclose(mid[1], ref[3], atol=1e-10)
 
 
@@ -442,7 +493,7 @@ def test_one_dimensional_figure1():
     g = Gaussian(0.0, 1.0)
     x = np.linspace(-3, 3, 13)
     for t in (0.5, 1.0):
-        y = dae_map(x, t, 0.0, 1.0)
+        y = dae_map(g, t, x)
         assert y.shape == x.shape
         np.testing.assert_allclose(y, x / (1 + t), rtol=1e-14)
         assert abs(dae_pushforward(g, t).cov[0, 0] - 1 / (1 + t) ** 2) < 1e-15
@@ -454,17 +505,17 @@ def test_one_dimensional_figure1():
 def test_bad_inputs(g2):
     x = g2.sample(3, rng=12)
     with pytest.raises(WgflowError, match=r"singular time lambda_min\(S0\)/2 = 0\.5"):
-        continuous_dae_map(x, 0.6, [0, 0], FIG_COV)
+        continuous_dae_map(Gaussian([0, 0], FIG_COV), 0.6, x)
     with pytest.raises(WgflowError, match="singular time"):
         continuous_dae_pushforward(Gaussian([0, 0], FIG_COV), 0.5)
     with pytest.raises(WgflowError, match="past the singular time"):
-        trajectories(x, Gaussian([0, 0], FIG_COV), [0, 0.7], "continuous")
+        trajectories(Gaussian([0, 0], FIG_COV), [0, 0.7], x, "continuous")
     with pytest.raises(WgflowError, match="positive definite.*smallest eigenvalue"):
         Gaussian([0, 0], [[1.0, 2.0], [2.0, 1.0]])
     with pytest.raises(WgflowError, match="positive definite"):
         Gaussian([0, 0], [[1.0, 1.0], [1.0, 1.0]])
     with pytest.raises(WgflowError, match="positive definite"):
-        dae_map(x, 0.1, [0, 0], [1.0, -1.0])
+        dae_map(Gaussian([0, 0], [1.0, -1.0]), 0.1, x)
     with pytest.raises(WgflowError, match="symmetric"):
         Gaussian([0, 0], [[2.0, 0.5], [0.1, 1.0]])
     with pytest.raises(WgflowError, match=r"\(3, 3\) matrix"):
@@ -472,31 +523,31 @@ def test_bad_inputs(g2):
     with pytest.raises(WgflowError, match="3 entries"):
         Gaussian([0, 0, 0], [1.0, 2.0])
     with pytest.raises(WgflowError, match=r"shape \(\.\.\., d\) with d = 2"):
-        dae_map(np.zeros((4, 3)), 0.1, M0, S0)
+        dae_map(g2, 0.1, np.zeros((4, 3)))
     with pytest.raises(WgflowError, match="points must be finite.*nan"):
-        dae_map(np.array([[0.0, np.nan]]), 0.1, M0, S0)
+        dae_map(g2, 0.1, np.array([[0.0, np.nan]]))
     with pytest.raises(WgflowError, match="points must be finite"):
-        composition_map(np.array([[np.nan, 0.0]]), g2, [0.1])
+        composition_map(g2, [0.1], np.array([[np.nan, 0.0]]))
     with pytest.raises(WgflowError, match="mean must be finite"):
         Gaussian([np.nan, 0], S0)
     with pytest.raises(WgflowError, match=r"taus\[1\] = 0\.0"):
         composition_pushforwards(g2, [0.1, 0.0])
     with pytest.raises(WgflowError, match=r"taus\[0\] = -0\.1"):
-        composition_map(x, g2, [-0.1])
+        composition_map(g2, [-0.1], x)
     with pytest.raises(WgflowError, match="t must be a finite number >= 0"):
-        dae_map(x, -1.0, M0, S0)
+        dae_map(g2, -1.0, x)
     with pytest.raises(WgflowError, match="t must be a finite number >= 0"):
-        continuous_dae_map(x, np.nan, M0, S0)
+        continuous_dae_map(g2, np.nan, x)
     with pytest.raises(WgflowError, match="unknown kind 'euler'; accepted"):
-        trajectories(x, g2, [0, 0.1], "euler")
+        trajectories(g2, [0, 0.1], x, "euler")
     with pytest.raises(WgflowError, match="needs the layer noise variance tau"):
-        trajectories(x, g2, [0, 0.1], "composition")
+        trajectories(g2, [0, 0.1], x, "composition")
     with pytest.raises(WgflowError, match="tau must be a finite number > 0"):
         sigma_trajectory([1.0, 1.0], [0, 0.1], "composition", tau=0.0)
     with pytest.raises(WgflowError, match="only used with kind='composition'"):
-        trajectories(x, g2, [0, 0.1], "dae", tau=0.1)
+        trajectories(g2, [0, 0.1], x, "dae", tau=0.1)
     with pytest.raises(WgflowError, match="t_grid must hold times >= 0"):
-        trajectories(x, g2, [0, -0.1], "dae")
+        trajectories(g2, [0, -0.1], x, "dae")
     with pytest.raises(WgflowError, match=r"sigmas\[1\] = -1\.0"):
         sigma_trajectory([1.0, -1.0], [0.0])
     with pytest.raises(WgflowError, match="diagonal covariance"):
@@ -507,5 +558,7 @@ def test_bad_inputs(g2):
         g2.sample(-1)
     with pytest.raises(WgflowError, match="g must be a wgflow.gaussian.Gaussian"):
         dae_pushforward(S0, 0.1)
+    with pytest.raises(WgflowError, match="g must be a wgflow.gaussian.Gaussian, got ndarray"):
+        dae_map(x, 0.1, x)  # the data come first, then t, then the points
     with pytest.raises(ValueError):  # WgflowError is a ValueError
         singular_time([[1.0, 0.0], [0.0, -1.0]])

@@ -19,15 +19,14 @@ import warnings
 import numpy as np
 import ot
 import pytest
-import scipy.linalg
 import scipy.optimize
 from scipy.special import logsumexp
 
-from wgflow import Density, Grid, GridMismatchError, WgflowError, exact
-from wgflow import transport
+from wgflow import Density, Grid, GridMismatchError, WgflowError, exact, transport
 from wgflow.transport import (
     DenseGibbsKernel,
     SeparableGibbsKernel,
+    bures_wasserstein,
     dense_kl_jko_step,
     dense_sinkhorn_cost,
     make_kernel,
@@ -181,13 +180,13 @@ def test_w2_1d_translations():
     base = Density.from_function(grid, lambda x: bump(x, 1.0 + 0.5 * h))
     # integer-cell shift: the discrete measures are exact translates (tails ~ e^-100)
     for k in (1, 17, 100):
-        shifted = Density.from_function(grid, lambda x: bump(x, 1.0 + (k + 0.5) * h))
+        shifted = Density.from_function(grid, lambda x, k=k: bump(x, 1.0 + (k + 0.5) * h))
         assert wasserstein2(base, shifted) == pytest.approx(k * h, rel=1e-9)
     # arbitrary shift s: W2 of the continuous densities is |s|; the sampled measures are each
     # within h / sqrt(12) of cell-averaged ones, which differ from the continuous ones by
     # at most h / 2 per mass: |W2 - s| <= h
     for s in (0.123, 1.7777):
-        shifted = Density.from_function(grid, lambda x: bump(x, 1.0 + 0.5 * h + s))
+        shifted = Density.from_function(grid, lambda x, s=s: bump(x, 1.0 + 0.5 * h + s))
         assert abs(wasserstein2(base, shifted) - s) <= h
 
 
@@ -247,18 +246,20 @@ def test_w2_equals_direct_emd2_and_linear_program():
     assert value**2 == pytest.approx(lp.fun, rel=1e-9)
 
 
-def bures_wasserstein(m1, m2, S1, S2) -> float:
-    """W2 between N(m1, S1) and N(m2, S2), written out with scipy.linalg.sqrtm."""
-    r1 = scipy.linalg.sqrtm(S1)
-    cross = scipy.linalg.sqrtm(r1 @ S2 @ r1)
-    return float(np.sqrt(np.sum((m1 - m2) ** 2) + np.trace(S1 + S2 - 2 * cross.real)))
+def test_bures_wasserstein_commuting_closed_form():
+    # diagonal covariances: W2^2 = |m1 - m2|^2 + sum_i (sigma_i - s_i)^2 (the non-commuting
+    # case is tested against the cost of the optimal affine map in tests/test_gaussian.py)
+    m1, m2 = np.array([0.1, 0.2]), np.array([1.1, -0.3])
+    value = bures_wasserstein(m1, np.diag([2.0, 1.0]), m2, np.diag([0.5, 3.0]))
+    expected = np.sqrt(1.25 + (np.sqrt(2) - np.sqrt(0.5)) ** 2 + (1 - np.sqrt(3)) ** 2)
+    assert isinstance(value, float)
+    assert value == pytest.approx(expected, rel=1e-14)
 
 
 def test_w2_gaussians_approach_bures_wasserstein_at_second_order():
     m1, S1 = np.array([-0.3, 0.1]), np.array([[0.20, 0.05], [0.05, 0.10]])
     m2, S2 = np.array([0.4, -0.2]), np.array([[0.12, -0.03], [-0.03, 0.25]])
-    bw = bures_wasserstein(m1, m2, S1, S2)
-    assert ot.gaussian.bures_wasserstein_distance(m1, m2, S1, S2) == pytest.approx(bw, rel=1e-10)
+    bw = bures_wasserstein(m1, S1, m2, S2)
     errors, spacings = [], []
     for n in (24, 32):
         # box half-width 2.5 = 5 standard deviations of the widest component; tail mass ~1e-6
@@ -293,7 +294,7 @@ def test_w2_coarsened_when_support_is_large():
         cells, factor = cells // 2, factor * 2
     h_coarse = factor * grid.spacing[0]
     bound = np.sqrt(2) * h_coarse + 2 * np.sqrt(2 * grid.spacing[0] ** 2 / 12)
-    error = abs(value - bures_wasserstein(m1, m2, S1, S2))
+    error = abs(value - bures_wasserstein(m1, S1, m2, S2))
     assert error <= bound
     # sharper: the coarsened measures are the cell sums on the coarse grid at the block
     # centroids, so the error is the O(h^2) quantisation bias of that grid (constant 0.19
@@ -387,17 +388,17 @@ def test_dense_kl_jko_step(grid):
     mu = rng.random(grid.shape) + 0.1
     mu /= mu.sum()
     nu = np.ones(grid.shape) / grid.size
-    gamma, tau = 0.02, 0.05
-    new = dense_kl_jko_step(mu, nu, grid, gamma, tau, numItermax=100000, stopThr=1e-15)
+    gamma, dt = 0.02, 0.05
+    new = dense_kl_jko_step(mu, nu, grid, gamma, dt, numItermax=100000, stopThr=1e-15)
     assert new.shape == grid.shape
     assert np.all(new > 0)
     # mass: P 1 = mu_k exactly at convergence, so sum P^T 1 = sum mu_k
     assert new.sum() == pytest.approx(mu.sum(), rel=1e-10)
     M = ot.dist(grid.points, grid.points)
-    own = own_log_sinkhorn(mu.ravel(), nu.ravel(), M, gamma, lam=2 * tau).sum(axis=0)
+    own = own_log_sinkhorn(mu.ravel(), nu.ravel(), M, gamma, lam=2 * dt).sum(axis=0)
     np.testing.assert_allclose(new.ravel(), own, rtol=1e-8)
     # a KL step towards the uniform reference flattens the density
     assert np.ptp(new) < np.ptp(mu)
     # default options (stopThr 1e-6) conserve mass to about that tolerance
-    rough = dense_kl_jko_step(mu, nu, grid, gamma, tau)
+    rough = dense_kl_jko_step(mu, nu, grid, gamma, dt)
     assert rough.sum() == pytest.approx(mu.sum(), rel=1e-5)

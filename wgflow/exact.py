@@ -1,36 +1,38 @@
-"""Exact solutions and closed-form entropies used as references (DESIGN.md section 4).
+"""Exact solutions and closed-form entropies used as references.
 
-Two families of exact solutions are provided, together with the values of the entropies of
-DESIGN.md section 1 along them:
+Two families of exact solutions are provided, together with the values of the entropies
+along them:
 
 * the heat equation ``d_t mu = Lap mu`` started from a Gaussian ``N(mean, cov)`` stays Gaussian,
-  ``N(mean, cov + 2 t I)``; negative times give the backward heat equation (eq. (11) of the
-  paper) up to its singular time ``lambda_min(cov) / 2``;
+  ``N(mean, cov + 2 t I)`` (:meth:`wgflow.gaussian.Gaussian.heat_flow`); negative times give the
+  backward heat equation (eq. (11) of the paper) up to its singular time ``lambda_min(cov) / 2``;
 * the porous medium equation ``d_t rho = Lap rho^m`` (``m > 1``) has the Barenblatt
   (source-type) solution ``rho(x, t) = t^-alpha (C - k |x|^2 t^(-2 alpha / d))_+^(1/(m-1))``.
 
-Entropy conventions are exactly those of DESIGN.md section 1, applied as written (also to
-densities whose mass is not 1):
+The entropies are applied as written (also to densities whose mass is not 1):
 
 * Shannon ``H[mu] = -∫ mu log mu``;
 * Tsallis ``S_a[mu] = ∫ (mu - mu^a) / (a - 1)``;
 * Rényi ``R_a[mu] = log(∫ mu^a) / (1 - a)``.
 
-All grid functions sample the exact solution at the cell centres (values per unit volume);
-nothing is renormalised on the grid, so the grid mass differs from the exact mass by the
-quadrature error of the midpoint rule and by the mass outside the box.
+The Gaussian ones are those of :class:`wgflow.gaussian.Gaussian`, which also checks every mean
+and covariance given here.  All grid functions sample the exact solution at the cell centres
+(values per unit volume); nothing is renormalised on the grid, so the grid mass differs from the
+exact mass by the quadrature error of the midpoint rule and by the mass outside the box.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
 from .density import Density
-from .errors import WgflowError, check_integer, check_positive
+from .errors import WgflowError, check_exponent, check_integer, check_order, check_positive
+from .gaussian import Gaussian
+from .gaussian.distribution import as_float_array, check_finite
 from .grid import Grid
 
 __all__ = [
@@ -51,158 +53,28 @@ __all__ = [
 CovarianceLike = float | Sequence[float] | Sequence[Sequence[float]] | np.ndarray
 
 
-# ---------------------------------------------------------------------------------------
-# input checks
-# ---------------------------------------------------------------------------------------
-def _check_real(name: str, value: float) -> float:
-    """Return ``value`` as a float if it is a finite real number, else raise naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise WgflowError(f"{name} must be a finite real number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise WgflowError(f"{name} must be a finite real number, got {value!r}")
-    return value
-
-
-def _check_dimension(d: int) -> int:
-    return check_integer("the dimension d", d)
-
-
-def _check_exponent_m(m: float) -> float:
-    if isinstance(m, bool) or not isinstance(m, numbers.Real) or not np.isfinite(m):
-        raise WgflowError(
-            f"the porous-medium exponent m must be a finite real number > 1, got {m!r}"
-        )
-    m = float(m)
-    if m <= 1.0:
-        raise WgflowError(
-            f"the porous-medium exponent m must be > 1 (m = 1 is the heat equation, "
-            f"use heat_gaussian), got m = {m!r}"
-        )
-    return m
-
-
-def _check_order(a: float) -> float:
-    """Entropy order ``a``: a finite real number > 0."""
-    if isinstance(a, bool) or not isinstance(a, numbers.Real) or not np.isfinite(a):
-        raise WgflowError(f"the entropy order a must be a finite real number > 0, got {a!r}")
-    a = float(a)
-    if a <= 0.0:
-        raise WgflowError(
-            f"the entropy order a must be > 0 (for a <= 0, ∫ mu^a diverges), got a = {a!r}"
-        )
-    return a
-
-
-def _mean_vector(
-    mean: float | Sequence[float] | np.ndarray, d: int, name: str = "mean"
-) -> np.ndarray:
-    """``mean`` as a float array of shape ``(d,)`` (a scalar is accepted when d = 1)."""
-    try:
-        vector = np.asarray(mean, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise WgflowError(f"{name} must be a vector of {d} real numbers, got {mean!r}") from exc
-    if vector.ndim == 0 and d == 1:
-        vector = vector.reshape(1)
-    if vector.shape != (d,):
-        raise WgflowError(
-            f"{name} must have length {d} (the grid dimension), got shape {vector.shape} "
-            f"from {mean!r}"
-        )
-    if not np.isfinite(vector).all():
-        raise WgflowError(f"{name} must be finite, got {mean!r}")
-    return vector
-
-
-def _covariance_matrix(cov: CovarianceLike, d: int | None = None, name: str = "cov") -> np.ndarray:
-    """Turn an accepted covariance into a symmetric positive definite ``(d, d)`` matrix.
-
-    Accepted forms: a scalar variance ``s`` (meaning ``s I``; d defaults to 1), a length-d
-    vector (the diagonal), or a ``d x d`` symmetric positive definite matrix.
-    """
-    try:
-        array = np.asarray(cov, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise WgflowError(
-            f"{name} must be a scalar variance, a length-d vector (diagonal) or a d x d "
-            f"matrix, got {cov!r}"
-        ) from exc
-    if d is not None:
-        d = _check_dimension(d)
-    if array.ndim == 0:
-        d = 1 if d is None else d
-        matrix = float(array) * np.eye(d)
-    elif array.ndim == 1:
-        if d is not None and array.shape[0] != d:
-            raise WgflowError(
-                f"{name} given as a vector (diagonal) must have length {d}, got length "
-                f"{array.shape[0]}"
-            )
-        matrix = np.diag(array)
-    elif array.ndim == 2 and array.shape[0] == array.shape[1]:
-        if d is not None and array.shape[0] != d:
-            raise WgflowError(
-                f"{name} given as a matrix must be {d} x {d}, got shape {array.shape}"
-            )
-        matrix = array.copy()
-    else:
-        raise WgflowError(
-            f"{name} must be a scalar variance, a length-d vector (diagonal) or a d x d "
-            f"matrix, got an array of shape {array.shape}"
-        )
-    if matrix.shape[0] == 0:
-        raise WgflowError(f"{name} must not be empty")
-    if not np.isfinite(matrix).all():
-        raise WgflowError(f"{name} must be finite, got {cov!r}")
-    scale = float(np.max(np.abs(matrix)))
-    if not np.allclose(matrix, matrix.T, rtol=0.0, atol=1e-12 * max(scale, 1e-300)):
-        raise WgflowError(f"{name} must be symmetric, got {matrix.tolist()!r}")
-    matrix = 0.5 * (matrix + matrix.T)
-    lam_min = float(np.linalg.eigvalsh(matrix)[0])
-    if not lam_min > 0.0:
-        raise WgflowError(
-            f"{name} must be positive definite, but its smallest eigenvalue is {lam_min!r} "
-            f"(matrix {matrix.tolist()!r})"
-        )
-    return matrix
-
-
-def _evolved_covariance(cov: np.ndarray, t: float, name: str = "cov") -> np.ndarray:
-    """``cov + 2 t I``, raising if ``t`` is at or before the singular time ``-lambda_min/2``."""
-    lam_min = float(np.linalg.eigvalsh(cov)[0])
-    evolved = cov + 2.0 * t * np.eye(cov.shape[0])
-    if not (t > -lam_min / 2.0 and float(np.linalg.eigvalsh(evolved)[0]) > 0.0):
-        raise WgflowError(
-            f"t = {t!r} is at or past the singular time t* = -lambda_min({name})/2 = "
-            f"{-lam_min / 2:.17g}: {name} + 2 t I is no longer positive definite (the backward "
-            f"heat flow from this Gaussian, eq. (11), collapses at time lambda_min({name})/2 = "
-            f"{lam_min / 2:.17g}); accepted: t > {-lam_min / 2:.17g}"
-        )
-    return evolved
-
-
-def _gaussian_values(grid: Grid, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """Density of ``N(mean, cov)`` at the cell centres, shape ``grid.shape``.
-
-    ``(2 pi)^(-d/2) det(cov)^(-1/2) exp(-(x - mean)^T cov^-1 (x - mean) / 2)``, computed with
-    the Cholesky factor ``cov = L L^T``: the quadratic form is ``|L^-1 (x - mean)|^2``.
-    """
-    d = grid.ndim
-    chol = np.linalg.cholesky(cov)
-    centred = grid.points - mean  # (N, d)
-    z = np.linalg.solve(chol, centred.T)  # (d, N), L z = x - mean
-    log_values = (
-        -0.5 * d * np.log(2.0 * np.pi)
-        - np.sum(np.log(np.diag(chol)))
-        - 0.5 * np.sum(z * z, axis=0)
-    )
-    return np.exp(log_values).reshape(grid.shape)
-
-
 def _check_grid(grid: Grid) -> Grid:
     if not isinstance(grid, Grid):
         raise WgflowError(f"grid must be a wgflow.Grid, got {type(grid).__name__}")
     return grid
+
+
+def _vector(value: ArrayLike, d: int, name: str) -> np.ndarray:
+    """``value`` as a finite float array of shape ``(d,)`` (a scalar is accepted when d = 1)."""
+    vector = np.atleast_1d(as_float_array(name, value))
+    if vector.shape != (d,):
+        raise WgflowError(
+            f"{name} must have length {d} (the grid dimension), got shape {vector.shape} "
+            f"from {value!r}"
+        )
+    check_finite(name, vector)
+    return vector
+
+
+def _heat_values(grid: Grid, mean: ArrayLike, cov: CovarianceLike, t: float) -> np.ndarray:
+    """``N(mean, cov + 2tI)`` at the cell centres, shape ``grid.shape``."""
+    g = Gaussian(_vector(mean, grid.ndim, "mean"), cov).heat_flow(t)
+    return g.pdf(grid.points).reshape(grid.shape)
 
 
 # ---------------------------------------------------------------------------------------
@@ -253,11 +125,7 @@ def heat_gaussian(
         the wrong size, or ``t`` is at or past the singular time ``-lambda_min(cov)/2``.
     """
     grid = _check_grid(grid)
-    d = grid.ndim
-    mean_v = _mean_vector(mean, d)
-    cov_m = _covariance_matrix(cov, d)
-    t = _check_real("t", t)
-    return Density(grid, _gaussian_values(grid, mean_v, _evolved_covariance(cov_m, t)))
+    return Density(grid, _heat_values(grid, mean, cov, t))
 
 
 def heat_gaussian_mixture(
@@ -291,13 +159,14 @@ def heat_gaussian_mixture(
     -------
     Density
         The mixture at the cell centres, not renormalised on the grid.
+
+    Raises
+    ------
+    WgflowError
+        For bad weights, or a bad component (the message names it: ``component j``).
     """
     grid = _check_grid(grid)
-    d = grid.ndim
-    try:
-        w = np.asarray(weights, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise WgflowError(f"weights must be a vector of real numbers, got {weights!r}") from exc
+    w = as_float_array("weights", weights)
     if w.ndim != 1 or w.size == 0:
         raise WgflowError(f"weights must be a non-empty 1-D vector, got shape {w.shape}")
     if not np.isfinite(w).all() or (w < 0).any():
@@ -306,33 +175,25 @@ def heat_gaussian_mixture(
     if not total > 0.0:
         raise WgflowError(f"weights must have a positive sum, got {w.tolist()!r}")
     w = w / total
-    k = w.size
-    if len(means) != k or len(covs) != k:
+    if len(means) != w.size or len(covs) != w.size:
         raise WgflowError(
             f"weights, means and covs must have the same length (one per component); got "
-            f"{k} weights, {len(means)} means and {len(covs)} covs"
+            f"{w.size} weights, {len(means)} means and {len(covs)} covs"
         )
-    t = _check_real("t", t)
     values = np.zeros(grid.shape)
-    for j in range(k):
-        mean_j = _mean_vector(means[j], d, name=f"means[{j}]")
-        cov_j = _covariance_matrix(covs[j], d, name=f"covs[{j}]")
-        cov_t = _evolved_covariance(cov_j, t, name=f"covs[{j}]")
+    for j in range(w.size):
+        try:
+            component = _heat_values(grid, means[j], covs[j], t)
+        except WgflowError as exc:
+            raise WgflowError(f"component {j} (means[{j}], covs[{j}]): {exc}") from exc
         if w[j] > 0.0:
-            values += w[j] * _gaussian_values(grid, mean_j, cov_t)
+            values += w[j] * component
     return Density(grid, values)
 
 
 # ---------------------------------------------------------------------------------------
 # Gaussian entropies
 # ---------------------------------------------------------------------------------------
-def _gaussian_log_power_integral(cov: np.ndarray, a: float) -> float:
-    """``log ∫ N(0, cov)^a = (1-a)/2 [d log(2 pi) + log det cov] - (d/2) log a``."""
-    d = cov.shape[0]
-    _, logdet = np.linalg.slogdet(cov)
-    return 0.5 * (1.0 - a) * (d * np.log(2.0 * np.pi) + logdet) - 0.5 * d * np.log(a)
-
-
 def gaussian_shannon_entropy(cov: CovarianceLike, d: int | None = None) -> float:
     r"""Shannon entropy ``H = -∫ mu log mu`` of ``mu = N(m, cov)``.
 
@@ -348,10 +209,7 @@ def gaussian_shannon_entropy(cov: CovarianceLike, d: int | None = None) -> float
         Dimension; needed only for a scalar ``cov`` in more than one dimension (default 1 for
         a scalar), checked against the size of a vector or matrix ``cov``.
     """
-    cov_m = _covariance_matrix(cov, d)
-    dim = cov_m.shape[0]
-    _, logdet = np.linalg.slogdet(cov_m)
-    return float(0.5 * dim * np.log(2.0 * np.pi * np.e) + 0.5 * logdet)
+    return Gaussian.centred(cov, d).shannon_entropy()
 
 
 def gaussian_renyi_entropy(cov: CovarianceLike, a: float, d: int | None = None) -> float:
@@ -372,15 +230,7 @@ def gaussian_renyi_entropy(cov: CovarianceLike, a: float, d: int | None = None) 
     d : int, optional
         Dimension for a scalar ``cov``.
     """
-    cov_m = _covariance_matrix(cov, d)
-    a = _check_order(a)
-    dim = cov_m.shape[0]
-    if a == 1.0:
-        return gaussian_shannon_entropy(cov_m)
-    _, logdet = np.linalg.slogdet(cov_m)
-    # log(a)/(1-a) -> -1 as a -> 1; log1p keeps it accurate near a = 1
-    log_ratio = np.log1p(a - 1.0) / (1.0 - a)
-    return float(0.5 * dim * np.log(2.0 * np.pi) + 0.5 * logdet - 0.5 * dim * log_ratio)
+    return Gaussian.centred(cov, d).renyi_entropy(a)
 
 
 def gaussian_tsallis_entropy(cov: CovarianceLike, a: float, d: int | None = None) -> float:
@@ -402,12 +252,7 @@ def gaussian_tsallis_entropy(cov: CovarianceLike, a: float, d: int | None = None
     d : int, optional
         Dimension for a scalar ``cov``.
     """
-    cov_m = _covariance_matrix(cov, d)
-    a = _check_order(a)
-    if a == 1.0:
-        return gaussian_shannon_entropy(cov_m)
-    renyi = gaussian_renyi_entropy(cov_m, a)
-    return float(np.expm1((1.0 - a) * renyi) / (1.0 - a))
+    return Gaussian.centred(cov, d).tsallis_entropy(a)
 
 
 # ---------------------------------------------------------------------------------------
@@ -427,31 +272,19 @@ def barenblatt_exponents(d: int, m: float) -> tuple[float, float]:
     m : float
         Porous-medium exponent, ``m > 1``.
     """
-    d = _check_dimension(d)
-    m = _check_exponent_m(m)
+    d = check_integer("the dimension d", d)
+    m = check_exponent("the porous-medium exponent m", m)
     alpha = d / (d * (m - 1.0) + 2.0)
-    k = alpha * (m - 1.0) / (2.0 * m * d)
-    return alpha, k
+    return alpha, alpha * (m - 1.0) / (2.0 * m * d)
 
 
 def _check_barenblatt(d: int, m: float, C: float) -> tuple[int, float, float, float, float]:
-    d = _check_dimension(d)
-    m = _check_exponent_m(m)
-    C = check_positive("the Barenblatt constant C", C)
     alpha, k = barenblatt_exponents(d, m)
-    return d, m, C, alpha, k
+    return int(d), float(m), check_positive("the Barenblatt constant C", C), alpha, k
 
 
 def _check_time(t: float) -> float:
-    if isinstance(t, bool) or not isinstance(t, numbers.Real) or not np.isfinite(t):
-        raise WgflowError(f"the Barenblatt time t must be a finite real number > 0, got {t!r}")
-    t = float(t)
-    if t <= 0.0:
-        raise WgflowError(
-            f"the Barenblatt time t must be > 0 (the solution is a Dirac mass at t = 0), "
-            f"got t = {t!r}"
-        )
-    return t
+    return check_positive("the Barenblatt time t", t)
 
 
 def _log_profile_power_integral(d: int, C: float, k: float, q: float) -> float:
@@ -484,10 +317,10 @@ def barenblatt(
 
     .. math:: \rho(x, t) = t^{-\alpha}
               \big(C - k |x - x_0|^2 t^{-2\alpha/d}\big)_+^{1/(m-1)},
-              \qquad \alpha = \frac{d}{d(m-1)+2},\quad k = \frac{\alpha(m-1)}{2md}
+              \qquad \alpha = \frac{d}{d(m-1)+2},\quad k = \frac{\alpha(m-1)}{2md},
 
-    (DESIGN.md section 4), sampled at the cell centres, not renormalised on the grid.  Its
-    mass :func:`barenblatt_mass` does not depend on ``t``; its support is the ball of radius
+    sampled at the cell centres, not renormalised on the grid.  Its mass
+    :func:`barenblatt_mass` does not depend on ``t``; its support is the ball of radius
     :func:`barenblatt_support_radius` around ``x_0``.
 
     Parameters
@@ -511,7 +344,7 @@ def barenblatt(
     grid = _check_grid(grid)
     d, m, C, alpha, k = _check_barenblatt(grid.ndim, m, C)
     t = _check_time(t)
-    x0 = np.zeros(d) if center is None else _mean_vector(center, d, name="center")
+    x0 = np.zeros(d) if center is None else _vector(center, d, "center")
     r2 = sum((x - c) ** 2 for x, c in zip(grid.coordinates, x0))
     base = np.maximum(C - k * r2 * t ** (-2.0 * alpha / d), 0.0)
     return Density(grid, t ** (-alpha) * base ** (1.0 / (m - 1.0)))
@@ -614,7 +447,8 @@ def barenblatt_renyi_entropy(d: int, m: float, t: float, C: float, a: float) -> 
               + \big(q + \tfrac d2\big)\log C - \tfrac d2 \log k
               + \log\Gamma(q+1) - \log\Gamma(q+1+\tfrac d2)\Big),
 
-    so ``R_a(t) - alpha log t`` is constant in ``t`` (DESIGN.md section 4).
+    so ``R_a(t) - alpha log t`` is constant in ``t``: every Rényi entropy grows like
+    ``alpha log t`` along the porous-medium flow.
 
     Parameters
     ----------
@@ -633,7 +467,7 @@ def barenblatt_renyi_entropy(d: int, m: float, t: float, C: float, a: float) -> 
     """
     d, m, C, alpha, k = _check_barenblatt(d, m, C)
     t = _check_time(t)
-    a = _check_order(a)
+    a = check_order("the entropy order a", a)
     if a == 1.0:
         raise WgflowError(
             "the Rényi entropy of order a = 1 is not defined for the Barenblatt profile "
@@ -670,7 +504,7 @@ def barenblatt_tsallis_entropy(d: int, m: float, t: float, C: float, a: float) -
     """
     d, m, C, alpha, k = _check_barenblatt(d, m, C)
     t = _check_time(t)
-    a = _check_order(a)
+    a = check_order("the entropy order a", a)
     if a == 1.0:
         return barenblatt_shannon_entropy(d, m, t, C)
     log_mass = _log_profile_power_integral(d, C, k, 1.0 / (m - 1.0))

@@ -2,9 +2,9 @@
 
 Everything optimal-transport in wgflow goes through here: the Gibbs kernels of the
 entropic JKO step (separable on POT's backend arrays, or dense from ``ot.dist``), the
-Wasserstein distances that trackers record (``ot.wasserstein_1d``, ``ot.emd2``) and the
-dense reference solvers the tests compare with (``ot.sinkhorn2``,
-``ot.unbalanced.sinkhorn_unbalanced``).
+Wasserstein distances that trackers record (``ot.wasserstein_1d``, ``ot.emd2``), the
+Bures–Wasserstein distance between Gaussians (``ot.gaussian``) and the dense reference
+solvers the tests compare with (``ot.sinkhorn2``, ``ot.unbalanced.sinkhorn_unbalanced``).
 
 Kernels act on arrays of shape ``grid.shape`` holding cell masses.  Both give
 ``K x`` with ``K_ij = exp(-|x_i - x_j|^2 / gamma)`` (exp domain) and
@@ -13,13 +13,16 @@ Kernels act on arrays of shape ``grid.shape`` holding cell masses.  Both give
 
 from __future__ import annotations
 
+import functools
+import operator
 import warnings
+from typing import Any
 
 import numpy as np
 import ot
 
 from .density import Density
-from .errors import WgflowError, check_positive
+from .errors import WgflowError, check_choice, check_positive
 from .grid import Grid
 
 #: Largest number of cells (per density, after dropping empty cells) for which
@@ -27,7 +30,7 @@ from .grid import Grid
 EXACT_W2_MAX_POINTS = 1024
 
 
-def get_backend(*arrays: np.ndarray):
+def get_backend(*arrays: np.ndarray) -> Any:
     """POT's backend for ``arrays`` (numpy here; the same code runs on other backends)."""
     return ot.backend.get_backend(*arrays)
 
@@ -36,7 +39,7 @@ class SeparableGibbsKernel:
     """The Gibbs kernel ``exp(-|x - y|^2 / gamma)`` on a grid, applied axis by axis.
 
     Because the squared distance is a sum over axes, ``K`` is the tensor product of one
-    ``n_k x n_k`` matrix per axis (DESIGN.md section 3): applying it costs
+    ``n_k x n_k`` matrix per axis: applying it costs
     ``sum_k n_k`` operations per cell and memory linear in the number of cells, never an
     ``N x N`` matrix.  Products run as matrix products on POT's backend.
 
@@ -48,7 +51,7 @@ class SeparableGibbsKernel:
         Entropic regularisation (units of squared length).
     """
 
-    def __init__(self, grid: Grid, gamma: float):
+    def __init__(self, grid: Grid, gamma: float) -> None:
         self.grid = grid
         self.gamma = check_positive("gamma", gamma)
         self._cost = [(x[:, None] - x[None, :]) ** 2 / self.gamma for x in grid.axes]
@@ -59,7 +62,7 @@ class SeparableGibbsKernel:
         """``K x`` for an array of shape ``grid.shape`` (exp domain)."""
         return self._apply_matrices(self._matrices, x)
 
-    def _apply_matrices(self, matrices: list, x: np.ndarray) -> np.ndarray:
+    def _apply_matrices(self, matrices: list[Any], x: np.ndarray) -> np.ndarray:
         """Apply one (symmetric) ``n_k x n_k`` matrix along each axis k."""
         nx = self.nx
         d = self.grid.ndim
@@ -74,14 +77,15 @@ class SeparableGibbsKernel:
     def cost_apply(self, x: np.ndarray) -> np.ndarray:
         """``(K * C) x`` with ``C_ij = |x_i - x_j|^2``, so that ``<C, P> = sum(a * cost_apply(b))``
         for the plan ``P = diag(a) K diag(b)``.  Separable because ``C`` is a sum over axes."""
-        total = 0.0
-        for axis in range(self.grid.ndim):
-            weighted = [
-                m * c * self.gamma if k == axis else m
-                for k, (m, c) in enumerate(zip(self._matrices, self._cost))
-            ]
-            total = total + self._apply_matrices(weighted, x)
-        return total
+        terms = (
+            self._apply_matrices(
+                [m * c * self.gamma if k == axis else m
+                 for k, (m, c) in enumerate(zip(self._matrices, self._cost))],
+                x,
+            )
+            for axis in range(self.grid.ndim)
+        )
+        return functools.reduce(operator.add, terms)
 
     def log_apply(self, log_x: np.ndarray) -> np.ndarray:
         """``log(K exp(log_x))`` computed with log-sum-exp along each axis (log domain)."""
@@ -98,7 +102,7 @@ class DenseGibbsKernel:
     Used as the reference for the separable kernel and for POT's dense solvers.
     """
 
-    def __init__(self, grid: Grid, gamma: float):
+    def __init__(self, grid: Grid, gamma: float) -> None:
         if grid.size > 64 * 64:
             raise WgflowError(
                 f"a dense Gibbs kernel on {grid.size} cells needs {grid.size**2 * 8 / 2**30:.1f}"
@@ -127,13 +131,13 @@ class DenseGibbsKernel:
         )
 
 
-def make_kernel(grid: Grid, gamma: float, kind: str = "separable"):
+def make_kernel(
+    grid: Grid, gamma: float, kind: str = "separable"
+) -> SeparableGibbsKernel | DenseGibbsKernel:
     """A Gibbs kernel of the given ``kind``: ``"separable"`` (default) or ``"dense"``."""
-    if kind == "separable":
-        return SeparableGibbsKernel(grid, gamma)
-    if kind == "dense":
-        return DenseGibbsKernel(grid, gamma)
-    raise WgflowError(f"unknown kernel kind {kind!r}; accepted: 'separable', 'dense'")
+    check_choice("kernel kind", kind, ("separable", "dense"))
+    kernel = SeparableGibbsKernel if kind == "separable" else DenseGibbsKernel
+    return kernel(grid, gamma)
 
 
 # -- Wasserstein distances -------------------------------------------------------------
@@ -186,10 +190,24 @@ def wasserstein2(rho: Density, sigma: Density) -> float:
     return float(np.sqrt(max(value, 0.0)))
 
 
+def bures_wasserstein(
+    mean0: np.ndarray, cov0: np.ndarray, mean1: np.ndarray, cov1: np.ndarray
+) -> float:
+    """``W2(N(mean0, cov0), N(mean1, cov1))`` from ``ot.gaussian.bures_wasserstein_distance``.
+
+    ``W2^2 = |mean0 - mean1|^2 + tr(cov0 + cov1 - 2 (cov0^{1/2} cov1 cov0^{1/2})^{1/2})``;
+    POT returns ``W2`` itself.  Use :func:`wgflow.gaussian.bures_distance` for two
+    :class:`~wgflow.gaussian.Gaussian` (it checks them).
+    """
+    return float(ot.gaussian.bures_wasserstein_distance(mean0, mean1, cov0, cov1))
+
+
 # -- dense reference solvers (tests and baselines) ---------------------------------------
 
 
-def dense_sinkhorn_cost(a: np.ndarray, b: np.ndarray, grid: Grid, gamma: float, **options) -> float:
+def dense_sinkhorn_cost(
+    a: np.ndarray, b: np.ndarray, grid: Grid, gamma: float, **options: Any
+) -> float:
     """``<P, M>`` of POT's log-domain Sinkhorn plan between cell masses ``a`` and ``b``.
 
     Dense squared-Euclidean cost from ``ot.dist``; ``ot.sinkhorn2(..., method="sinkhorn_log")``.
@@ -199,18 +217,19 @@ def dense_sinkhorn_cost(a: np.ndarray, b: np.ndarray, grid: Grid, gamma: float, 
 
 
 def dense_kl_jko_step(
-    masses: np.ndarray, reference: np.ndarray, grid: Grid, gamma: float, tau: float, **options
+    masses: np.ndarray, reference: np.ndarray, grid: Grid, gamma: float, dt: float, **options: Any
 ) -> np.ndarray:
     """POT's dense entropic JKO step of ``KL(. | reference)`` (heat, linear Fokker–Planck).
 
-    ``ot.unbalanced.sinkhorn_unbalanced(mu_k, nu, M, reg=gamma, reg_m=(inf, 2 tau),
-    reg_type="entropy")`` minimises ``<P, M> + gamma E(P) + 2 tau KL(P^T 1 | nu)`` with
-    ``P 1 = mu_k``: the JKO step ``min KL(mu | nu) + W_gamma(mu_k, mu) / (2 tau)``
-    (DESIGN.md section 3).  Returns the new cell masses ``P^T 1``.
+    ``ot.unbalanced.sinkhorn_unbalanced(mu_k, nu, M, reg=gamma, reg_m=(inf, 2 dt),
+    reg_type="entropy")`` minimises ``<P, M> + gamma E(P) + 2 dt KL(P^T 1 | nu)`` with
+    ``P 1 = mu_k``: the JKO step ``min KL(mu | nu) + W_gamma(mu_k, mu) / (2 dt)`` of time
+    step ``dt``, with the entropic transport cost ``W_gamma``.  Returns the new cell masses
+    ``P^T 1``.
     """
     cost = ot.dist(grid.points, grid.points, metric="sqeuclidean")
     plan = ot.unbalanced.sinkhorn_unbalanced(
-        masses.ravel(), reference.ravel(), cost, reg=gamma, reg_m=(np.inf, 2.0 * tau),
+        masses.ravel(), reference.ravel(), cost, reg=gamma, reg_m=(np.inf, 2.0 * dt),
         reg_type="entropy", **options,
     )
     return np.asarray(plan).sum(axis=0).reshape(grid.shape)
