@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _helpers import loglog_slope
 from scipy.integrate import nquad, quad
 
 import wgflow as wg
-from _helpers import loglog_slope
 from wgflow import gaussian as G
 from wgflow.dae import (
     CustomNoise,
@@ -71,7 +71,7 @@ def test_gaussian_map_matches_eq13_in_2d(gauss2d, t):
     grid, rho = gauss2d
     phi = dae_map(rho, t)
     assert phi.shape == (2, *grid.shape)
-    exact = G.dae_map(grid.points, t, M0, S0).T.reshape(phi.shape)
+    exact = G.dae_map(G.Gaussian(M0, S0), t, grid.points).T.reshape(phi.shape)
     mask = rho.values > 1e-3 * rho.values.max()
     err = np.linalg.norm(phi - exact, axis=0)[mask]
     rel = err.max() / np.linalg.norm(exact, axis=0)[mask].max()
@@ -102,7 +102,7 @@ def test_gaussian_map_1d_exact_against_closed_form():
     grid = wg.Grid([(-10, 10)], 400)
     rho = wg.exact.heat_gaussian(grid, 0.5, 1.3, 0.0)
     phi = dae_map(rho, 0.7)
-    exact = G.dae_map(grid.axes[0], 0.7, 0.5, 1.3)
+    exact = G.dae_map(G.Gaussian(0.5, 1.3), 0.7, grid.axes[0])
     mask = rho.values > 1e-3 * rho.values.max()
     assert np.abs(phi[0] - exact)[mask].max() < 1e-10
 
@@ -188,7 +188,7 @@ def test_laplace_map_matches_quadrature_2d():
         x = np.array([grid.axes[0][i], grid.axes[1][j]])
         ranges = [[x[0] - 6, x[0] + 6], [x[1] - 6, x[1] + 6]]
 
-        def integrand(e1, e2, power):
+        def integrand(e1, e2, power, x=x):
             return (
                 np.exp(-(abs(e1) + abs(e2)) / b) * mu(x[0] - e1, x[1] - e2) * power(e1, e2)
             )
@@ -271,7 +271,7 @@ def test_score_by_finite_differences():
     grid2 = wg.Grid([(-8, 8), (-8, 8)], 48)
     rho2 = wg.exact.heat_gaussian(grid2, M0, S0, 0.0)
     s2 = score(rho2)
-    exact = G.score(grid2.points, M0, S0).T.reshape(s2.shape)
+    exact = G.score(G.Gaussian(M0, S0), grid2.points).T.reshape(s2.shape)
     assert np.abs(s2 - exact).max() < 1e-9  # log of a Gaussian is quadratic: exact differences
 
 
@@ -282,7 +282,7 @@ def test_score_limit_is_first_order_in_t(data):
         ts = np.array([0.02, 0.03, 0.045, 0.0675])
         grid = wg.Grid([(-8, 8), (-8, 8)], 96)
         rho = wg.exact.heat_gaussian(grid, M0, S0, 0.0)
-        target = G.score(grid.points, M0, S0).T.reshape(2, *grid.shape)
+        target = G.score(G.Gaussian(M0, S0), grid.points).T.reshape(2, *grid.shape)
     else:
         ts = np.array([0.0025, 0.005, 0.01, 0.02])
         grid = wg.Grid([(-6, 6)], 1200)
@@ -329,7 +329,7 @@ def test_interpolate_map_reproduces_affine_maps(gauss2d):
     phi = dae_map(rho, 0.5)
     rng = np.random.default_rng(0)
     pts = rng.uniform(-5, 5, size=(200, 2))
-    exact = G.dae_map(pts, 0.5, M0, S0)
+    exact = G.dae_map(G.Gaussian(M0, S0), 0.5, pts)
     assert np.abs(interpolate_map(grid, phi, pts) - exact).max() < 1e-5
 
 
@@ -349,9 +349,9 @@ def test_bad_noise_is_rejected(gauss2d):
         dae_map(rho, 0.5, "cauchy")
     with pytest.raises(WgflowError, match="noise must be"):
         dae_map(rho, 0.5, 3.0)
-    with pytest.raises(WgflowError, match="negative values"):
+    with pytest.raises(WgflowError, match="must be non-negative; found -"):
         dae_map(rho, 0.5, lambda a, b: a + b)
-    with pytest.raises(WgflowError, match="non-finite"):
+    with pytest.raises(WgflowError, match="must be finite; found nan"):
         dae_map(rho, 0.5, lambda a, b: np.full(a.shape, np.nan))
     with pytest.raises(WgflowError, match="standardised.*mass 0"):
         dae_map(rho, 0.5, lambda a, b: 0.0 * a)
@@ -367,6 +367,16 @@ def test_bad_noise_is_rejected(gauss2d):
     with pytest.raises(WgflowError, match="unknown quadrature"):
         dae_map(rho, 0.5, "laplace", quadrature="simpson")
     assert isinstance(resolve_noise("uniform"), UniformBoxNoise)
+
+
+def test_bad_points_and_orders_are_rejected(gauss2d):
+    grid, rho = gauss2d
+    with pytest.raises(WgflowError, match=r"points must have shape \(k, 2\) with k >= 1, got"):
+        interpolate_map(grid, identity_map(grid), np.zeros((3, 3)))
+    with pytest.raises(WgflowError, match=r"points must be finite; found \[nan, 0.0\] at row 1"):
+        interpolate_map(grid, identity_map(grid), np.array([[0.0, 0.0], [np.nan, 0.0]]))
+    with pytest.raises(WgflowError, match="acc must be an even integer >= 2, got 3"):
+        score(rho, acc=3)
 
 
 def test_bad_densities_are_rejected():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _helpers import loglog_slope
 
 import wgflow as wg
-from _helpers import loglog_slope
 from wgflow import gaussian as G
 from wgflow.dae import dae_map, fit_dae, map_l2_distance, sample_density
 from wgflow.errors import WgflowError
@@ -28,7 +28,7 @@ def test_trained_dae_converges_to_dae_map(mixture, noise):
     for n in sizes:
         errs = []
         for s in range(2):
-            g = fit_dae(sample_density(rho, n, rng=s), t, noise, method="rff", rng=50 + s)
+            g = fit_dae(sample_density(rho, n, rng=s), t, noise, model="rff", rng=50 + s)
             errs.append(map_l2_distance(rho, g.on_grid(grid), target))
         errors.append(float(np.mean(errs)))
     rate = loglog_slope(sizes, errors)
@@ -47,7 +47,7 @@ def test_trained_dae_krr_and_2d():
     scale = map_l2_distance(rho, phi)  # the displacement |Phi - id| in L2(rho)
     g0 = fit_dae(samples, 0.5, rng=2)
     g = fit_dae(samples, 0.5, rng=2, lengthscale="auto", ridge="auto")
-    assert g.method == "krr" and g.n_train == 1500
+    assert g.model == "krr" and g.n_train == 1500
     err0 = map_l2_distance(rho, g0.on_grid(grid), phi)
     err = map_l2_distance(rho, g.on_grid(grid), phi)
     print(f"2-D KRR, n = 1500: error {err0:.3e} (default hyperparameters), {err:.3e} "
@@ -73,12 +73,16 @@ def test_bad_training_input(mixture):
         fit_dae(bad, 0.3)
     with pytest.raises(WgflowError, match="noise variance"):
         fit_dae(np.zeros((5, 1)), 0.0)
-    with pytest.raises(WgflowError, match="unknown method 'mlp'"):
-        fit_dae(np.zeros((5, 1)), 0.3, method="mlp")
+    with pytest.raises(WgflowError, match="unknown model 'mlp'; accepted: 'krr', 'rff'"):
+        fit_dae(np.zeros((5, 1)), 0.3, model="mlp")
     with pytest.raises(WgflowError, match="cannot be sampled|has no sampler"):
         fit_dae(np.zeros((5, 1)), 0.3, noise=lambda e: np.exp(-e * e / 2))
     with pytest.raises(WgflowError, match="columns"):
         fit_dae(np.zeros((5, 4)), 0.3)
+    with pytest.raises(WgflowError, match="lengthscale must be a real number > 0, 'auto' or"):
+        fit_dae(np.zeros((5, 1)), 0.3, lengthscale="wide")
+    with pytest.raises(WgflowError, match="ridge must be a finite number > 0, got 0.0"):
+        fit_dae(np.zeros((5, 1)), 0.3, ridge=0.0)
     g = fit_dae(np.random.default_rng(0).normal(size=(50, 1)), 0.3)
     with pytest.raises(WgflowError, match="trained in 1 dimensions"):
         g.on_grid(wg.Grid([(-1, 1), (-1, 1)], 4))

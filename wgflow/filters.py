@@ -1,7 +1,8 @@
 """Low-pass filters of grid functions with no-flux (reflecting) walls.
 
-Two filters regularise the ill-posed backward flows (DESIGN.md section 3) and the continuous
-DAE:
+Two filters regularise the ill-posed backward flows (eqs. 11 and 17; in the backward heat flow
+a perturbation of wavenumber ``k`` grows like ``exp(|k|^2 t)``) and the continuous DAE
+(eq. 10):
 
 * :func:`spectral_lowpass`, a cosine-series filter with the symbol
   ``exp(-(|k| s)^(2 p) / 2)``: modes with ``|k| s < 0.5`` pass almost unchanged (a relative
@@ -29,17 +30,7 @@ from scipy.fft import dctn, idctn
 from scipy.ndimage import correlate1d, gaussian_filter
 
 from .grid import Grid
-
-
-def cosine_wavenumbers_squared(grid: Grid) -> np.ndarray:
-    """``|k|^2 = sum_i (pi j_i / L_i)^2`` of the cosine mode ``j`` (the type-II DCT index):
-    minus the eigenvalue of the Laplacian with no-flux walls, shape ``grid.shape``."""
-    k2 = np.zeros(grid.shape)
-    for axis, (n, length) in enumerate(zip(grid.shape, grid.lengths)):
-        shape = [1] * grid.ndim
-        shape[axis] = n
-        k2 = k2 + ((np.pi * np.arange(n) / length) ** 2).reshape(shape)
-    return k2
+from .stencils import cosine_wavenumbers_squared
 
 
 def spectral_lowpass(values: np.ndarray, grid: Grid, scale: float, order: int = 4) -> np.ndarray:
@@ -158,5 +149,7 @@ def local_quadratic_fit(
         return tuple(power if j == axis else 0 for j in range(ndim))
 
     gradient = [coefficient[unit(axis, 1)] / scale for axis in range(ndim)]
-    laplacian = sum(2.0 * coefficient[unit(axis, 2)] / scale**2 for axis in range(ndim))
+    laplacian = sum(
+        (2.0 * coefficient[unit(axis, 2)] / scale**2 for axis in range(ndim)), np.zeros(grid.shape)
+    )
     return coefficient[(0,) * ndim], gradient, laplacian

@@ -1,13 +1,12 @@
-"""Input checks shared by the :mod:`wgflow.dae` modules (clear :class:`WgflowError` messages)."""
+"""Input checks of the :mod:`wgflow.dae` modules that are specific to DAEs (the general ones
+are in :mod:`wgflow.errors`), and the identity map they compare with."""
 
 from __future__ import annotations
-
-import numbers
 
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import WgflowError, check_positive
 from ..grid import Grid
 
 
@@ -23,18 +22,9 @@ def check_density(rho: Density, name: str = "rho") -> Density:
 
 
 def check_noise_time(t: float, name: str = "t") -> float:
-    """The noise variance (transport time) ``t``: a finite real number ``> 0``."""
-    if isinstance(t, bool) or not isinstance(t, (numbers.Real, np.floating, np.integer)):
-        raise WgflowError(
-            f"{name} (the noise variance) must be a real number > 0, got {t!r}"
-        )
-    value = float(t)
-    if not np.isfinite(value) or value <= 0.0:
-        raise WgflowError(
-            f"{name} (the noise variance) must be a finite number > 0, got {t!r}; "
-            "accepted: 0 < t < inf (t = 0 is the identity map)"
-        )
-    return value
+    """The noise variance (transport time) ``t``: a finite real number ``> 0``
+    (``t = 0`` would be the identity map)."""
+    return check_positive(f"{name} (the noise variance)", t)
 
 
 def check_map_values(map_values: np.ndarray, grid: Grid, name: str = "map_values") -> np.ndarray:

@@ -6,7 +6,7 @@
   ``Phi_t = x + t grad log(W_t * mu0)`` (Stein's identity holds for the kernel, so it holds for
   the box integral too), computed without differentiating.
 * :func:`dae_velocity` -- ``(Phi_t(x) - x) / t``, whose limit ``t -> 0`` is the score, eq. (8).
-* :func:`score` -- ``grad log mu0`` by finite differences (findiff).
+* :func:`score` -- ``grad log mu0`` by finite differences (:mod:`wgflow.stencils`).
 * :func:`initial_velocity` -- ``(Phi_t # mu0 - mu0) / t``, which tends to ``-Lap mu0`` for
   Gaussian noise (Lemma 2.2, Theorem 2.4, eq. 9).
 
@@ -25,13 +25,11 @@ always lie in the box (the posterior mean of data in the box).
 from __future__ import annotations
 
 import numpy as np
-from findiff import Diff
 
+from .. import stencils
 from ..density import Density
-from ..errors import WgflowError
 from ..grid import Grid
-from ._checks import check_density, check_map_values, check_noise_time, identity_map
-from ._interp import LocalCubic
+from ._checks import check_density, check_map_values, check_noise_time, check_samples, identity_map
 from .convolution import PosteriorMean, posterior_mean
 from .noise import NoiseLike, resolve_noise
 from .pushforward import pushforward
@@ -131,7 +129,8 @@ def dae_velocity(
 
 
 def score(rho: Density, acc: int = 4) -> np.ndarray:
-    """The score ``grad log mu0`` at the cell centres by finite differences (findiff).
+    """The score ``grad log mu0`` at the cell centres by finite differences, the limit of
+    eq. (8).
 
     Parameters
     ----------
@@ -148,25 +147,20 @@ def score(rho: Density, acc: int = 4) -> np.ndarray:
         ``1e-3``), so the score is large there but finite.
     """
     rho = check_density(rho)
-    if isinstance(acc, bool) or not isinstance(acc, (int, np.integer)) or acc < 2 or acc % 2:
-        raise WgflowError(f"acc must be an even integer >= 2, got {acc!r}")
     values = rho.values
     positive = values > 0
     floor = 1e-3 * float(values[positive].min())
     log_values = np.log(np.where(positive, values, floor))
     out = np.empty((rho.grid.ndim, *rho.grid.shape))
     for k, h in enumerate(rho.grid.spacing):
-        out[k] = np.where(positive, Diff(k, h, acc=int(acc))(log_values), 0.0)
+        out[k] = np.where(positive, stencils.derivative(log_values, k, h, acc), 0.0)
     return out
 
 
 def laplacian(rho: Density, acc: int = 4) -> np.ndarray:
-    """``Lap rho`` at the cell centres by finite differences (findiff), for Theorem 2.4."""
-    rho = check_density(rho)
-    out = np.zeros(rho.grid.shape)
-    for k, h in enumerate(rho.grid.spacing):
-        out += (Diff(k, h, acc=int(acc)) ** 2)(rho.values)
-    return out
+    """``Lap rho`` at the cell centres by finite differences of order ``acc`` (even,
+    ``>= 2``), the limit of Theorem 2.4 (eq. 9)."""
+    return stencils.laplacian(check_density(rho).values, rho.grid.spacing, acc)
 
 
 def initial_velocity(
@@ -197,7 +191,9 @@ def map_l2_distance(
     """``||T_a - T_b||_{L2(rho)} = (∫ |T_a - T_b|^2 drho / ∫ drho)^(1/2)`` (``T_b`` = identity).
 
     With ``map_b`` omitted this is the transport cost ``(∫ |T - id|^2 drho)^(1/2)``, which equals
-    ``W2(rho, T # rho)`` when ``T`` is an optimal (Brenier) map, as the DAE is (DESIGN.md 3).
+    ``W2(rho, T # rho)`` when ``T`` is an optimal (Brenier) map, as the Gaussian DAE is: by
+    eq. (7) ``Phi_t`` is the gradient of ``|x|^2 / 2 + t log(W_t * mu0)``, a convex function
+    (its Hessian is the posterior covariance ``Cov[y | x~ = x] / t``).
     """
     rho = check_density(rho)
     grid = rho.grid
@@ -229,12 +225,6 @@ def interpolate_map(grid: Grid, map_values: np.ndarray, points: np.ndarray) -> n
         ``T(points)``, shape ``(k, d)``.
     """
     values = check_map_values(map_values, grid)
-    pts = np.asarray(points, dtype=float)
-    if pts.ndim == 1 and grid.ndim == 1:
-        pts = pts[:, None]
-    if pts.ndim != 2 or pts.shape[1] != grid.ndim:
-        raise WgflowError(f"points must have shape (k, {grid.ndim}), got {pts.shape}")
-    if not np.isfinite(pts).all():
-        raise WgflowError("points must be finite; found NaN or infinity")
+    pts = check_samples(points, grid.ndim, "points")
     displacement = values - identity_map(grid)
-    return pts + LocalCubic(grid, pts)(displacement).T
+    return pts + stencils.LocalCubic(grid, pts)(displacement).T

@@ -2,14 +2,13 @@
 
 Every law is parametrised by its *per-coordinate variance* ``t`` (the paper's transport time):
 ``E[eps] = 0`` and ``Cov[eps] = t I``.  The DAE of eq. (4) for the law is computed by
-:func:`wgflow.dae.dae_map` from two convolutions with the law's density; this module provides
-what those convolutions need:
+:func:`wgflow.dae.dae_map` from two convolutions with the law's density
+(:mod:`wgflow.dae.convolution`); a law provides what those convolutions need:
 
-* separable laws (a product of one-dimensional densities, one per axis) give one small
-  ``n x n`` matrix per axis -- either the midpoint rule (log-domain, positive weights) or the
-  exact integral of the kernel against the local cubic interpolant of the grid values
-  (:func:`cubic_weights`, fourth order for any kernel with a closed-form moment);
-* non-separable laws give the kernel sampled on the grid of cell offsets (FFT convolution).
+* a separable law (a product of one-dimensional densities, one per axis) gives its
+  one-dimensional log-density (midpoint rule) and, where it has them in closed form, the
+  moments of its kernel over an interval (the ``"cubic"`` quadrature);
+* a non-separable law gives its kernel on the grid of cell offsets (FFT convolution).
 
 Laws
 ----
@@ -25,13 +24,12 @@ any callable    :class:`CustomNoise`: the density of a *standardised* noise (mea
 from __future__ import annotations
 
 import math
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 import numpy as np
 from scipy.special import gammainc, gammaln
 
-from ..errors import WgflowError, check_integer
+from ..errors import WgflowError, check_choice, check_finite_nonnegative, check_integer
 
 __all__ = [
     "NoiseLaw",
@@ -42,18 +40,10 @@ __all__ = [
     "CustomNoise",
     "NOISE_NAMES",
     "resolve_noise",
-    "cubic_weights",
-    "midpoint_log_weights",
 ]
 
-#: Names accepted by :func:`resolve_noise` (``"uniform"`` is an alias of ``"box"``).
-NOISE_NAMES: tuple[str, ...] = ("gaussian", "laplace", "box", "uniform", "ball")
 
-#: Quadrature rules of the convolutions (see :func:`wgflow.dae.dae_map`).
-QUADRATURES: tuple[str, ...] = ("auto", "midpoint", "cubic")
-
-
-class NoiseLaw(ABC):
+class NoiseLaw:
     """A family of noise densities ``nu_t`` with mean 0 and covariance ``t I``.
 
     Attributes
@@ -70,9 +60,12 @@ class NoiseLaw(ABC):
     separable: bool = True
     quadratures: tuple[str, ...] = ("midpoint",)
 
-    @abstractmethod
     def pdf(self, eps: np.ndarray, t: float) -> np.ndarray:
-        """Density ``nu_t(eps)`` at points ``eps`` of shape ``(..., d)``; returns ``(...)``."""
+        """Density ``nu_t(eps)`` at points ``eps`` of shape ``(..., d)``; returns ``(...)``.
+
+        For a separable law the product of its one-dimensional factors :meth:`log_pdf_1d`.
+        """
+        return np.exp(np.sum(self.log_pdf_1d(np.asarray(eps, dtype=float), t), axis=-1))
 
     def sample(self, n: int, d: int, t: float, rng: np.random.Generator) -> np.ndarray:
         """Draw ``n`` noise vectors in ``R^d``, shape ``(n, d)``."""
@@ -123,11 +116,6 @@ class GaussianNoise(NoiseLaw):
     name = "gaussian"
     quadratures = ("midpoint",)
 
-    def pdf(self, eps: np.ndarray, t: float) -> np.ndarray:
-        eps = np.asarray(eps, dtype=float)
-        d = eps.shape[-1]
-        return np.exp(-0.5 * np.sum(eps * eps, axis=-1) / t - 0.5 * d * math.log(2 * math.pi * t))
-
     def log_pdf_1d(self, u: np.ndarray, t: float) -> np.ndarray:
         return -0.5 * np.asarray(u) ** 2 / t - 0.5 * math.log(2.0 * math.pi * t)
 
@@ -150,12 +138,6 @@ class LaplaceNoise(NoiseLaw):
         """The Laplace scale ``b = sqrt(t / 2)`` (variance ``2 b^2 = t``)."""
         return math.sqrt(0.5 * t)
 
-    def pdf(self, eps: np.ndarray, t: float) -> np.ndarray:
-        eps = np.asarray(eps, dtype=float)
-        b = self.scale(t)
-        d = eps.shape[-1]
-        return np.exp(-np.sum(np.abs(eps), axis=-1) / b) / (2.0 * b) ** d
-
     def log_pdf_1d(self, u: np.ndarray, t: float) -> np.ndarray:
         b = self.scale(t)
         return -np.abs(np.asarray(u)) / b - math.log(2.0 * b)
@@ -168,45 +150,31 @@ class LaplaceNoise(NoiseLaw):
     ) -> np.ndarray:
         b = self.scale(t)
         delta = np.asarray(delta, dtype=float)
-        out = np.zeros((pmax + 1, *delta.shape))
-        q = np.arange(pmax + 1)
-        # G_q(w) = ∫_0^w r^q exp(-r/b) dr = b^(q+1) q! P(q+1, w/b)
-        def g(w: np.ndarray) -> np.ndarray:
-            w = np.maximum(w, 0.0)
-            return (b ** (q + 1) * np.exp(gammaln(q + 1.0)))[:, None] * gammainc(
-                (q + 1.0)[:, None], (w / b)[None, :]
-            )
-
         flat = delta.ravel()
+        q = np.arange(pmax + 1)
         res = np.zeros((pmax + 1, flat.size))
-        # piece A: u in [lo, min(hi, delta)], kernel exp(-(delta - u)/b), u = U - r
-        upper = np.minimum(hi, flat)
-        width = upper - lo
-        sel = width > 0
-        if sel.any():
-            u_top = upper[sel]
-            gq = g(width[sel])
-            pref = np.exp(-(flat[sel] - u_top) / b) / (2.0 * b)
+        # u in [lo, min(hi, delta)]: kernel exp(-(delta - u)/b), u = anchor - r (sign -1);
+        # u in [max(lo, delta), hi]: kernel exp(-(u - delta)/b), u = anchor + r (sign +1);
+        # the binomial expansion of u^p = (anchor + sign r)^p leaves the moments G_k of r
+        for anchor, width, sign in (
+            (np.minimum(hi, flat), np.minimum(hi, flat) - lo, -1.0),
+            (np.maximum(lo, flat), hi - np.maximum(lo, flat), 1.0),
+        ):
+            sel = width > 0
+            if not sel.any():
+                continue
+            u = anchor[sel]
+            # G_k(w) = ∫_0^w r^k exp(-r/b) dr = b^(k+1) k! P(k+1, w/b)
+            gq = (b ** (q + 1) * np.exp(gammaln(q + 1.0)))[:, None] * gammainc(
+                (q + 1.0)[:, None], (width[sel] / b)[None, :]
+            )
+            pref = np.exp(-sign * (u - flat[sel]) / b) / (2.0 * b)
             for p in range(pmax + 1):
-                acc = np.zeros(u_top.size)
+                acc = np.zeros(u.size)
                 for k in range(p + 1):
-                    acc += math.comb(p, k) * u_top ** (p - k) * (-1.0) ** k * gq[k]
+                    acc += math.comb(p, k) * u ** (p - k) * sign**k * gq[k]
                 res[p, sel] += pref * acc
-        # piece B: u in [max(lo, delta), hi], kernel exp(-(u - delta)/b), u = L + r
-        lower = np.maximum(lo, flat)
-        width = hi - lower
-        sel = width > 0
-        if sel.any():
-            u_bot = lower[sel]
-            gq = g(width[sel])
-            pref = np.exp(-(u_bot - flat[sel]) / b) / (2.0 * b)
-            for p in range(pmax + 1):
-                acc = np.zeros(u_bot.size)
-                for k in range(p + 1):
-                    acc += math.comb(p, k) * u_bot ** (p - k) * gq[k]
-                res[p, sel] += pref * acc
-        out[...] = res.reshape(out.shape)
-        return out
+        return res.reshape((pmax + 1, *delta.shape))
 
 
 class UniformBoxNoise(NoiseLaw):
@@ -223,13 +191,6 @@ class UniformBoxNoise(NoiseLaw):
     def half_width(t: float) -> float:
         """``a = sqrt(3 t)``."""
         return math.sqrt(3.0 * t)
-
-    def pdf(self, eps: np.ndarray, t: float) -> np.ndarray:
-        eps = np.asarray(eps, dtype=float)
-        a = self.half_width(t)
-        d = eps.shape[-1]
-        inside = np.all(np.abs(eps) <= a, axis=-1)
-        return np.where(inside, (2.0 * a) ** (-d), 0.0)
 
     def log_pdf_1d(self, u: np.ndarray, t: float) -> np.ndarray:
         a = self.half_width(t)
@@ -366,7 +327,8 @@ class CustomNoise(_NonSeparable):
         mass = float(values.sum())
         mean = np.array([(g * values).sum() for g in grids])
         cov = np.array([[(u * v * values).sum() for v in grids] for u in grids])
-        if abs(mass - 1.0) > 2e-2 or np.abs(mean).max() > 2e-2 or np.abs(cov - np.eye(d)).max() > 2e-2:
+        worst = max(abs(mass - 1.0), np.abs(mean).max(), np.abs(cov - np.eye(d)).max())
+        if worst > 2e-2:
             raise WgflowError(
                 f"the density of noise law {self.name!r} must be standardised (mass 1, mean 0, "
                 f"covariance I); in {d}-D it has mass {mass:.4g}, mean {np.round(mean, 4).tolist()}"
@@ -399,16 +361,7 @@ class CustomNoise(_NonSeparable):
                 f"the density of noise law {self.name!r} returned shape {values.shape}; "
                 f"accepted: the shape of its coordinate arrays {scaled.shape[:-1]}"
             ) from None
-        if not np.isfinite(values).all():
-            raise WgflowError(
-                f"the density of noise law {self.name!r} returned non-finite values; "
-                "accepted: finite values >= 0"
-            )
-        if (values < 0).any():
-            raise WgflowError(
-                f"the density of noise law {self.name!r} returned negative values (min "
-                f"{values.min():.3g}); accepted: a density, values >= 0"
-            )
+        check_finite_nonnegative(f"the density of noise law {self.name!r}", values)
         return values
 
     def sample(self, n: int, d: int, t: float, rng: np.random.Generator) -> np.ndarray:
@@ -437,6 +390,9 @@ _BY_NAME: dict[str, type[NoiseLaw]] = {
     "ball": UniformBallNoise,
 }
 
+#: Names accepted by :func:`resolve_noise` (``"uniform"`` is an alias of ``"box"``).
+NOISE_NAMES: tuple[str, ...] = tuple(_BY_NAME)
+
 
 #: What the DAE functions accept as ``noise``: a name, a law, or a standardised density.
 NoiseLike = str | NoiseLaw | Callable[..., np.ndarray]
@@ -453,91 +409,10 @@ def resolve_noise(noise: NoiseLike) -> NoiseLaw:
     if isinstance(noise, NoiseLaw):
         return noise
     if isinstance(noise, str):
-        key = noise.strip().lower()
-        if key not in _BY_NAME:
-            raise WgflowError(
-                f"unknown noise {noise!r}; accepted: {', '.join(map(repr, NOISE_NAMES))}, a "
-                "wgflow.dae.NoiseLaw, or a callable standardised density pdf(e_1, ..., e_d)"
-            )
-        return _BY_NAME[key]()
+        return _BY_NAME[check_choice("noise", noise.strip().lower(), NOISE_NAMES)]()
     if callable(noise):
         return CustomNoise(noise)
     raise WgflowError(
         f"noise must be a name ({', '.join(map(repr, NOISE_NAMES))}), a wgflow.dae.NoiseLaw or "
         f"a callable standardised density, got {type(noise).__name__}"
     )
-
-
-# ----------------------------------------------------------------------------------------------
-# one-dimensional weight matrices
-# ----------------------------------------------------------------------------------------------
-def midpoint_log_weights(law: NoiseLaw, x: np.ndarray, h: float, t: float) -> np.ndarray:
-    """``log(h p_t(x_i - x_j))``: the midpoint rule of ``∫ p_t(x_i - y) f(y) dy`` on one axis."""
-    return math.log(h) + law.log_pdf_1d(x[:, None] - x[None, :], t)
-
-
-def _lagrange_coefficients(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Local cubic interpolation on the intervals ``[x_m, x_{m+1}]`` of ``n >= 4`` nodes.
-
-    Returns ``(start, coef)``: interval ``m`` uses the nodes ``start[m] .. start[m] + 3`` and its
-    polynomial in ``s = (y - x_m)/h`` is ``sum_p s^p sum_q coef[m, p, q] f[start[m] + q]``.
-    """
-    m = np.arange(n - 1)
-    start = np.clip(m - 1, 0, n - 4)
-    coef = np.empty((n - 1, 4, 4))
-    cache: dict[int, np.ndarray] = {}
-    for i in range(n - 1):
-        first = int(start[i] - m[i])  # -1 inside, 0 at the left end, -2 at the right end
-        if first not in cache:
-            nodes = first + np.arange(4.0)
-            vander = nodes[:, None] ** np.arange(4)[None, :]  # V[q, p] = r_q^p
-            cache[first] = np.linalg.inv(vander)  # a = V^-1 f  ->  a_p = sum_q inv[p, q] f_q
-        coef[i] = cache[first]
-    return start, coef
-
-
-def cubic_weights(law: NoiseLaw, x: np.ndarray, h: float, t: float) -> np.ndarray:
-    """Weights ``W`` with ``(W f)_i = ∫ p_t(x_i - y) (I f)(y) dy`` exactly, on one axis.
-
-    ``I f`` is the local cubic (4-point Lagrange) interpolant of the values ``f`` at the cell
-    centres ``x`` on ``[x_0, x_{n-1}]``, extended by the constant end values over the half cells
-    up to the walls (the convention of :meth:`wgflow.density.Density.__call__`).  The kernel's
-    moments over each interval come in closed form from :meth:`NoiseLaw.interval_moments`, so
-    the rule is exact for cubic data and fourth order for smooth data whatever the kernel's
-    smoothness (a kink for Laplace, jumps for the box).  The interpolant is local, so the
-    weights vanish where the data vanish on a 4-cell stencil: empty regions stay empty.
-
-    Parameters
-    ----------
-    law : NoiseLaw
-        A separable law with :meth:`NoiseLaw.interval_moments`.
-    x : numpy.ndarray
-        Cell centres (uniform spacing ``h``), at least 4.
-    h : float
-        Spacing.
-    t : float
-        Noise variance.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n, n)`` matrix.
-    """
-    n = x.size
-    if n < 4:
-        raise WgflowError(
-            f"quadrature='cubic' needs at least 4 cells per axis, got {n}; use "
-            "quadrature='midpoint'"
-        )
-    start, coef = _lagrange_coefficients(n)
-    delta = x[:, None] - x[None, :-1]  # (n, n-1): x_i - x_m
-    moments = law.interval_moments(delta, 0.0, h, t, 3)  # (4, n, n-1), ∫_0^h p(delta-u) u^p du
-    scale = h ** -np.arange(4.0)
-    # contribution of interval m to node start[m] + q: sum_p moments[p] h^-p coef[m, p, q]
-    contrib = np.einsum("pim,mpq->imq", moments * scale[:, None, None], coef)  # (n, n-1, 4)
-    weights = np.zeros((n, n))
-    for q in range(4):
-        np.add.at(weights, (slice(None), start + q), contrib[:, :, q])
-    weights[:, 0] += law.interval_moments(x - x[0], -0.5 * h, 0.0, t, 0)[0]
-    weights[:, -1] += law.interval_moments(x - x[-1], 0.0, 0.5 * h, t, 0)[0]
-    return weights

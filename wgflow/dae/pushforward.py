@@ -5,12 +5,12 @@ Schemes
 ``"pullback"``
     The change of variables of the paper's Appendix B, ``mu1(T(x)) |det grad T(x)| = mu0(x)``,
     evaluated at every target cell centre ``y``: Newton's method finds ``x = T^-1(y)`` on the
-    local cubic interpolant of the map, ``grad T`` comes from fourth-order differences
-    (findiff), ``mu0(x)`` from local cubic interpolation of ``log mu0`` (of ``mu0`` if it has
-    empty cells, clipped at 0).  The values are rescaled to the transported mass (mass
-    conserving) and are non-negative.  **Fourth order** for smooth invertible maps (measured
-    in ``tests/test_dae_pushforward.py``), with no grid-imprinting noise, which is what
-    compositions of many layers need.  It applies when the map is smooth and injective on
+    local cubic interpolant of the map, ``grad T`` comes from fourth-order differences,
+    ``mu0(x)`` from local cubic interpolation of ``log mu0`` (:mod:`wgflow.stencils`; cells
+    below ``1e-12`` of the peak count as empty).  The values are rescaled to the transported
+    mass (mass conserving) and are non-negative.  **Fourth order** for smooth invertible maps
+    (measured in ``tests/test_dae_pushforward.py``), with no grid-imprinting noise, which is
+    what compositions of many layers need.  It applies when the map is smooth and injective on
     the support (``det grad T > 0``), every target has a preimage or none (Newton converges or
     leaves the box), and the grid resolves the image: the mass defect of the sampled
     change of variables is at most ``mass_tol``.
@@ -31,7 +31,7 @@ Schemes
 ``"auto"`` (default)
     ``"pullback"`` where it applies, otherwise ``"m4"``.
 
-Boundary (the no-flux box of DESIGN.md section 1): in the deposits, images outside the box are
+Boundary (the walls of the box are no-flux): in the deposits, images outside the box are
 moved to the nearest wall and kernel weights beyond the outermost cell centres are reflected
 back about the wall, so the mass is conserved to round-off; in the pull-back, mass whose image
 leaves the box shows up as a mass defect and sends ``"auto"`` to the deposit.
@@ -40,16 +40,15 @@ leaves the box shows up as a mass defect and sends ``"auto"`` to the deposit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from itertools import product
+from dataclasses import dataclass, replace
 
 import numpy as np
-from findiff import Diff
 
 from ..density import Density
-from ..errors import WgflowError, check_positive
+from ..errors import WgflowError, check_choice, check_positive
+from ..grid import Grid
+from ..stencils import AxisStencil, LocalCubic, deposit_stencil, derivative, tensor_product
 from ._checks import check_density, check_map_values, identity_map
-from ._interp import LocalCubic
 
 __all__ = [
     "pushforward",
@@ -99,27 +98,13 @@ class _NotApplicable(Exception):
 # ----------------------------------------------------------------------------------------------
 # deposits
 # ----------------------------------------------------------------------------------------------
-def _m4_weights(s: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Offsets ``-1, 0, 1, 2`` from ``floor(q)`` and their M4' weights for fractions ``s``."""
-
-    def kernel(u: np.ndarray) -> np.ndarray:
-        u = np.abs(u)
-        inner = 1.0 - 2.5 * u**2 + 1.5 * u**3
-        outer = 0.5 * (2.0 - u) ** 2 * (1.0 - u)
-        return np.where(u < 1.0, inner, np.where(u < 2.0, outer, 0.0))
-
-    return np.array([-1, 0, 1, 2]), [kernel(1.0 + s), kernel(s), kernel(1.0 - s), kernel(2.0 - s)]
-
-
-def _cic_weights(s: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    return np.array([0, 1]), [1.0 - s, s]
-
-
-def _reflect(index: np.ndarray, n: int) -> np.ndarray:
-    """Fold node indices beyond ``[0, n-1]`` back about the walls (no-flux)."""
-    index = np.where(index < 0, -1 - index, index)
-    index = np.where(index > n - 1, 2 * n - 1 - index, index)
-    return np.clip(index, 0, n - 1)
+def _deposit_stencils(grid: Grid, images: np.ndarray, kernel: str) -> list[AxisStencil]:
+    """Per axis, the deposit stencil of the points ``images`` (shape ``(d, k)``) moved into
+    the box."""
+    return [
+        deposit_stencil((np.clip(x, a, b) - a) / h - 0.5, n, kernel)
+        for x, (a, b), h, n in zip(images, grid.bounds, grid.spacing, grid.shape)
+    ]
 
 
 def _deposit(rho: Density, values: np.ndarray, scheme: str) -> tuple[np.ndarray, PushforwardInfo]:
@@ -128,27 +113,11 @@ def _deposit(rho: Density, values: np.ndarray, scheme: str) -> tuple[np.ndarray,
     total = float(masses.sum())
     carry = masses > 0
     masses = masses[carry]
-    stencil = _m4_weights if scheme == "m4" else _cic_weights
-
-    outside = np.zeros(masses.size, dtype=bool)
-    per_axis = []
-    for k, ((a, b), n, h) in enumerate(zip(grid.bounds, grid.shape, grid.spacing)):
-        pos = values[k].ravel()[carry]
-        outside |= (pos < a) | (pos > b)
-        q = (np.clip(pos, a, b) - a) / h - 0.5  # index coordinate: cell centres at 0..n-1
-        base = np.floor(q)
-        offsets, weights = stencil(q - base)
-        base = base.astype(np.int64)
-        per_axis.append([(_reflect(base + o, n), w) for o, w in zip(offsets, weights)])
-
-    strides = [int(np.prod(grid.shape[k + 1 :])) for k in range(grid.ndim)]
+    images = values.reshape(grid.ndim, -1)[:, carry]
+    lower, upper = np.array(grid.bounds).T[:, :, None]
+    outside = ((images < lower) | (images > upper)).any(axis=0)
     out = np.zeros(grid.size)
-    for combo in product(*per_axis):
-        flat = np.zeros(masses.size, dtype=np.int64)
-        weight = masses.copy()
-        for stride, (index, w) in zip(strides, combo):
-            flat += stride * index
-            weight = weight * w
+    for flat, weight in tensor_product(_deposit_stencils(grid, images, scheme), grid.shape, masses):
         out += np.bincount(flat, weights=weight, minlength=grid.size)
 
     clipped = 0.0
@@ -168,8 +137,9 @@ def _deposit(rho: Density, values: np.ndarray, scheme: str) -> tuple[np.ndarray,
 # ----------------------------------------------------------------------------------------------
 # pull-back (change of variables)
 # ----------------------------------------------------------------------------------------------
-def map_jacobian(grid, map_values: np.ndarray, acc: int = 4) -> np.ndarray:
-    """``grad T`` at the cell centres by finite differences (findiff, order ``acc``).
+def map_jacobian(grid: Grid, map_values: np.ndarray, acc: int = 4) -> np.ndarray:
+    """``grad T`` at the cell centres: the identity plus finite differences of order ``acc``
+    (even, ``>= 2``) of the displacement ``T - id`` (:func:`wgflow.stencils.derivative`).
 
     Returns shape ``(d, d, *grid.shape)`` with ``[k, l] = d T_k / d x_l``.
     """
@@ -177,10 +147,9 @@ def map_jacobian(grid, map_values: np.ndarray, acc: int = 4) -> np.ndarray:
     displacement = values - identity_map(grid)
     d = grid.ndim
     jac = np.empty((d, d, *grid.shape))
-    for l, h in enumerate(grid.spacing):
-        diff = Diff(l, h, acc=acc)
+    for axis, h in enumerate(grid.spacing):
         for k in range(d):
-            jac[k, l] = diff(displacement[k]) + (1.0 if k == l else 0.0)
+            jac[k, axis] = derivative(displacement[k], axis, h, acc) + (1.0 if k == axis else 0.0)
     return jac
 
 
@@ -194,17 +163,12 @@ def _det(m: np.ndarray) -> np.ndarray:
     return np.linalg.det(m)
 
 
-def _reachable(carry: np.ndarray, grid, values: np.ndarray) -> np.ndarray:
+def _reachable(carry: np.ndarray, grid: Grid, values: np.ndarray) -> np.ndarray:
     """Cells within the M4' stencil (2 cells) of the image of a cell centre in ``carry``."""
-    per_axis = []
-    for k, ((a, b), n, h) in enumerate(zip(grid.bounds, grid.shape, grid.spacing)):
-        q = (np.clip(values[k].ravel()[carry], a, b) - a) / h - 0.5
-        base = np.floor(q).astype(np.int64)
-        per_axis.append([_reflect(base + o, n) for o in (-1, 0, 1, 2)])
-    strides = [int(np.prod(grid.shape[k + 1 :])) for k in range(grid.ndim)]
+    stencils = _deposit_stencils(grid, values.reshape(grid.ndim, -1)[:, carry], "m4")
     mask = np.zeros(grid.size, dtype=bool)
-    for combo in product(*per_axis):
-        mask[sum(stride * index for stride, index in zip(strides, combo))] = True
+    for flat, _ in tensor_product(stencils, grid.shape, np.ones(int(carry.sum()))):
+        mask[flat] = True
     return mask
 
 
@@ -316,11 +280,7 @@ def pushforward_with_info(
     rho = check_density(rho)
     grid = rho.grid
     values = check_map_values(map_values, grid)
-    if not isinstance(scheme, str) or scheme not in PUSHFORWARD_SCHEMES:
-        raise WgflowError(
-            f"unknown pushforward scheme {scheme!r}; accepted: "
-            f"{', '.join(map(repr, PUSHFORWARD_SCHEMES))}"
-        )
+    check_choice("pushforward scheme", scheme, PUSHFORWARD_SCHEMES)
     mass_tol = check_positive("mass_tol", mass_tol)
     if scheme in ("auto", "pullback"):
         try:
@@ -329,10 +289,7 @@ def pushforward_with_info(
             if scheme == "pullback":
                 raise WgflowError(f"scheme='pullback' does not apply: {exc}; use 'm4'") from None
             out, info = _deposit(rho, values, "m4")
-            info = PushforwardInfo(
-                scheme="m4", clipped_mass=info.clipped_mass, outside_mass=info.outside_mass,
-                reason=str(exc),
-            )
+            info = replace(info, reason=str(exc))
     else:
         out, info = _deposit(rho, values, scheme)
     return Density(grid, out), info

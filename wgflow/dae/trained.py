@@ -26,19 +26,15 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
 from ..density import Density
-from ..errors import WgflowError, check_integer, check_positive
+from ..errors import WgflowError, check_choice, check_integer, check_positive
 from ..grid import Grid
 from ._checks import check_density, check_noise_time, check_samples
 from .noise import NoiseLike, resolve_noise
 
-__all__ = ["TrainedDAE", "fit_dae", "sample_density", "TRAINING_METHODS"]
+__all__ = ["TrainedDAE", "fit_dae", "sample_density", "TRAINING_MODELS"]
 
-#: Regression methods of :func:`fit_dae`.
-TRAINING_METHODS: tuple[str, ...] = ("krr", "rff")
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+#: Regression models of :func:`fit_dae`.
+TRAINING_MODELS: tuple[str, ...] = ("krr", "rff")
 
 
 def sample_density(
@@ -54,7 +50,7 @@ def sample_density(
     """
     rho = check_density(rho)
     n = check_integer("n", n, 1)
-    gen = _rng(rng)
+    gen = np.random.default_rng(rng)
     grid = rho.grid
     p = rho.masses.ravel() / rho.masses.sum()
     cells = gen.choice(grid.size, size=n, p=p)
@@ -62,6 +58,32 @@ def sample_density(
     lower = np.array([a for a, _ in grid.bounds])
     h = np.array(grid.spacing)
     return lower + (index + gen.uniform(size=(n, grid.ndim))) * h
+
+
+def _gaussian_kernel(a: np.ndarray, b: np.ndarray, length: float) -> np.ndarray:
+    """``exp(-|a_i - b_j|^2 / (2 length^2))``: the Gram matrix of the Gaussian kernel."""
+    dist2 = np.maximum(
+        np.sum(a * a, axis=1)[:, None] + np.sum(b * b, axis=1)[None, :] - 2.0 * a @ b.T, 0.0
+    )
+    return np.exp(-0.5 * dist2 / length**2)
+
+
+def _fourier_features(z: np.ndarray, freqs: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``sqrt(2 / D) cos(z w_j + b_j)``: random Fourier features of the Gaussian kernel."""
+    return math.sqrt(2.0 / freqs.shape[0]) * np.cos(z @ freqs.T + offsets)
+
+
+def _design(
+    z: np.ndarray, model: str, length: float, n_features: int, gen: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Gram matrix ``K(z, z)`` (``"krr"``) or the random features ``Phi(z)`` (``"rff"``,
+    drawn from ``gen``) of the scaled inputs ``z``, with the centres (or frequencies) and the
+    phases that evaluate it at new points."""
+    if model == "krr":
+        return _gaussian_kernel(z, z, length), z, np.empty(0)
+    freqs = gen.standard_normal((n_features, z.shape[1])) / length
+    offsets = gen.uniform(0.0, 2.0 * math.pi, n_features)
+    return _fourier_features(z, freqs, offsets), freqs, offsets
 
 
 @dataclass
@@ -74,7 +96,7 @@ class TrainedDAE:
         Noise variance it was trained with.
     noise : str
         Name of the noise law.
-    method : str
+    model : str
         ``"krr"`` or ``"rff"``.
     lengthscale, ridge : float
         Kernel length and ridge parameter used.
@@ -84,29 +106,21 @@ class TrainedDAE:
 
     t: float
     noise: str
-    method: str
+    model: str
     lengthscale: float
     ridge: float
     n_train: int
-    _centres: np.ndarray  # krr: training inputs; rff: frequencies (D, d)
-    _offsets: np.ndarray | None  # rff phases (D,)
+    _centres: np.ndarray  # krr: scaled training inputs (m, d); rff: frequencies (D, d)
+    _offsets: np.ndarray  # rff phases (D,); empty for krr
     _coef: np.ndarray  # (m, d) or (D, d)
     _scale: np.ndarray  # input scaling (d,)
     _shift: np.ndarray
 
-    def _features(self, z: np.ndarray) -> np.ndarray:
-        z = (z - self._shift) / self._scale
-        if self.method == "krr":
-            c = (self._centres - self._shift) / self._scale
-            sq = (
-                np.sum(z * z, axis=1)[:, None]
-                + np.sum(c * c, axis=1)[None, :]
-                - 2.0 * z @ c.T
-            )
-            return np.exp(-0.5 * np.maximum(sq, 0.0) / self.lengthscale**2)
-        return math.sqrt(2.0 / self._centres.shape[0]) * np.cos(
-            z @ self._centres.T + self._offsets
-        )
+    def _features(self, points: np.ndarray) -> np.ndarray:
+        z = (points - self._shift) / self._scale
+        if self.model == "krr":
+            return _gaussian_kernel(z, self._centres, self.lengthscale)
+        return _fourier_features(z, self._centres, self._offsets)
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         """``g(points)`` for points of shape ``(k, d)`` (or ``(k,)`` in 1-D); returns ``(k, d)``."""
@@ -126,13 +140,6 @@ class TrainedDAE:
         return self(grid.points).T.reshape(grid.ndim, *grid.shape)
 
 
-def _gaussian_gram(z: np.ndarray, length: float) -> np.ndarray:
-    """``exp(-|z_i - z_j|^2 / (2 length^2))``."""
-    sq = np.sum(z * z, axis=1)
-    dist2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * z @ z.T, 0.0)
-    return np.exp(-0.5 * dist2 / length**2)
-
-
 #: Candidates of the leave-one-out selection (``lengthscale="auto"``, ``ridge="auto"``).
 _LENGTHS = (0.2, 0.35, 0.6, 1.0, 1.6)
 _RIDGES = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
@@ -142,7 +149,7 @@ _LOO_POINTS = 500
 def _select_by_loo(
     z: np.ndarray,
     residual: np.ndarray,
-    method: str,
+    model: str,
     n_features: int,
     gen: np.random.Generator,
     lengths: tuple[float, ...],
@@ -161,15 +168,12 @@ def _select_by_loo(
         m = _LOO_POINTS
     best = (math.inf, lengths[0], ridges[0])
     for length in lengths:
-        if method == "krr":
-            gram = _gaussian_gram(z, length)
-            evals, evecs = np.linalg.eigh(gram)
+        matrix = _design(z, model, length, n_features, gen)[0]
+        if model == "krr":
+            evals, evecs = np.linalg.eigh(matrix)
             evals = np.maximum(evals, 0.0)
         else:
-            freqs = gen.standard_normal((n_features, z.shape[1])) / length
-            offsets = gen.uniform(0.0, 2.0 * math.pi, n_features)
-            phi = math.sqrt(2.0 / n_features) * np.cos(z @ freqs.T + offsets)
-            evecs, sing, _ = np.linalg.svd(phi, full_matrices=False)
+            evecs, sing, _ = np.linalg.svd(matrix, full_matrices=False)
             evals = sing**2
         proj = evecs.T @ residual
         for ridge in ridges:
@@ -183,11 +187,21 @@ def _select_by_loo(
     return float(best[1]), float(best[2])
 
 
+def _hyperparameter(name: str, value: float | str | None, default: float) -> tuple[float, bool]:
+    """``(value, chosen by leave-one-out)`` of a hyperparameter given as a number > 0, ``None``
+    (the default) or ``"auto"`` (the default as a starting value)."""
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return default, value is not None
+    if isinstance(value, str):
+        raise WgflowError(f"{name} must be a real number > 0, 'auto' or None, got {value!r}")
+    return check_positive(name, value), False
+
+
 def fit_dae(
     samples: np.ndarray,
     t: float,
     noise: NoiseLike = "gaussian",
-    method: str = "krr",
+    model: str = "krr",
     n_noise: int = 1,
     lengthscale: float | str | None = None,
     ridge: float | str | None = None,
@@ -204,7 +218,7 @@ def fit_dae(
         Noise variance ``> 0``.
     noise : str, NoiseLaw or callable
         The corruption law (as in :func:`wgflow.dae.dae_map`; it must be able to sample).
-    method : str
+    model : str
         ``"krr"`` (kernel ridge regression, default) or ``"rff"`` (random Fourier features).
     n_noise : int
         Corrupted copies per clean sample (``m = k n_noise`` training pairs).
@@ -229,60 +243,40 @@ def fit_dae(
     Raises
     ------
     WgflowError
-        For samples with NaN/inf or the wrong shape, ``t <= 0``, an unknown method, or a noise
+        For samples with NaN/inf or the wrong shape, ``t <= 0``, an unknown model, or a noise
         law that cannot be sampled.
     """
     x = check_samples(samples)
     t = check_noise_time(t)
     law = resolve_noise(noise)
-    if not isinstance(method, str) or method not in TRAINING_METHODS:
-        raise WgflowError(
-            f"unknown method {method!r}; accepted: {', '.join(map(repr, TRAINING_METHODS))}"
-        )
+    model = check_choice("model", model, TRAINING_MODELS)
     n_noise = check_integer("n_noise", n_noise, 1)
     n_features = check_integer("n_features", n_features, 1)
-    gen = _rng(rng)
-    k, d = x.shape
+    gen = np.random.default_rng(rng)
     clean = np.repeat(x, n_noise, axis=0)
-    eps = law.sample(clean.shape[0], d, t, gen)
-    corrupted = clean + eps
+    corrupted = clean + law.sample(clean.shape[0], x.shape[1], t, gen)
     residual = clean - corrupted  # = -eps
     m = corrupted.shape[0]
 
     shift = corrupted.mean(axis=0)
     scale = np.maximum(corrupted.std(axis=0), 1e-12)
-    auto_length = isinstance(lengthscale, str) and lengthscale == "auto"
-    auto_ridge = isinstance(ridge, str) and ridge == "auto"
-    if lengthscale is None or auto_length:
-        lengthscale = float(np.clip(0.6 * math.sqrt(t / float(np.mean(scale**2))), 0.15, 1.0))
-    else:
-        lengthscale = check_positive("lengthscale", lengthscale)
-    if ridge is None or auto_ridge:
-        ridge = 0.1 / math.sqrt(m)
-    else:
-        ridge = check_positive("ridge", ridge)
-
+    length, auto_length = _hyperparameter(
+        "lengthscale", lengthscale,
+        float(np.clip(0.6 * math.sqrt(t / float(np.mean(scale**2))), 0.15, 1.0)),
+    )
+    lam, auto_ridge = _hyperparameter("ridge", ridge, 0.1 / math.sqrt(m))
     z = (corrupted - shift) / scale
     if auto_length or auto_ridge:
-        lengthscale, ridge = _select_by_loo(
-            z, residual, method, n_features, gen,
-            _LENGTHS if auto_length else (lengthscale,),
-            _RIDGES if auto_ridge else (ridge,),
+        length, lam = _select_by_loo(
+            z, residual, model, n_features, gen,
+            _LENGTHS if auto_length else (length,),
+            _RIDGES if auto_ridge else (lam,),
         )
-    if method == "krr":
-        gram = _gaussian_gram(z, lengthscale)
-        gram[np.diag_indices(m)] += m * ridge
-        coef = cho_solve(cho_factor(gram, lower=True, check_finite=False), residual)
-        centres, offsets = corrupted, None
-    else:
-        freqs = gen.standard_normal((n_features, d)) / lengthscale
-        offsets = gen.uniform(0.0, 2.0 * math.pi, n_features)
-        phi = math.sqrt(2.0 / n_features) * np.cos(z @ freqs.T + offsets)
-        normal = phi.T @ phi
-        normal[np.diag_indices(n_features)] += m * ridge
-        coef = cho_solve(cho_factor(normal, lower=True, check_finite=False), phi.T @ residual)
-        centres = freqs
+    matrix, centres, offsets = _design(z, model, length, n_features, gen)
+    normal, rhs = (matrix, residual) if model == "krr" else (matrix.T @ matrix, matrix.T @ residual)
+    normal[np.diag_indices(normal.shape[0])] += m * lam
+    coef = cho_solve(cho_factor(normal, lower=True, check_finite=False), rhs)
     return TrainedDAE(
-        t=t, noise=law.name, method=method, lengthscale=lengthscale, ridge=ridge, n_train=m,
+        t=t, noise=law.name, model=model, lengthscale=length, ridge=lam, n_train=m,
         _centres=centres, _offsets=offsets, _coef=coef, _scale=scale, _shift=shift,
     )

@@ -22,8 +22,8 @@ import numpy as np
 from scipy.fft import dctn, idctn
 
 from ..density import Density
-from ..filters import cosine_wavenumbers_squared
 from ..flows import SpectralFlow
+from ..stencils import cosine_wavenumbers_squared
 from .base import Solver
 
 
