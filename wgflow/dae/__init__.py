@@ -1,18 +1,18 @@
 """The transport analysis of denoising autoencoders on grids (Sonoda & Murata, sections 2-4).
 
 Maps (:mod:`wgflow.dae.maps`)
-    :func:`dae_map` -- the DAE ``Phi_t`` of eq. (4) for Gaussian (eq. 7), Laplace, box, ball or
+    :func:`dae_map` -- the DAE ``Phi_t`` of eq. (4) for Gaussian (eq. (7)), Laplace, box, ball or
     user-given noise, from two convolutions; :func:`dae_velocity` (``(Phi_t - x)/t``, the score
-    limit of eq. 8); :func:`score`; :func:`initial_velocity` (Theorem 2.4, eq. 9).
+    limit of eq. (8)); :func:`score`; :func:`initial_velocity` (Theorem 2.4, eq. (9)).
 Pushforwards (:mod:`wgflow.dae.pushforward`)
     :func:`pushforward` -- ``T # rho`` on the grid, mass conserving and non-negative.
 Deep DAEs (:mod:`wgflow.dae.composition`)
-    :func:`single`, :func:`compose` (section 3.1), :func:`continuous` (eq. 10, Theorem 3.1),
-    returning a :class:`DAETrajectory`.
+    :func:`single`, :func:`compose` (section 3.1), :func:`continuous` (eq. (10), Theorem 3.1),
+    returning a :class:`~wgflow.result.SolveResult` (times = noise variances, with ``maps``).
 Trained DAEs (:mod:`wgflow.dae.trained`)
     :func:`fit_dae` (Theorem 2.1) and :func:`sample_density`.
 Tracking (:mod:`wgflow.dae.tracking`)
-    :func:`track` -- entropies, mass and W2 along a trajectory.
+    :func:`track` -- entropies, mass and W2 along a list of densities.
 Noise laws (:mod:`wgflow.dae.noise`)
     :class:`GaussianNoise`, :class:`LaplaceNoise`, :class:`UniformBoxNoise`,
     :class:`UniformBallNoise`, :class:`CustomNoise`.
@@ -29,12 +29,12 @@ Examples
 >>> rho0 = wg.exact.heat_gaussian(grid, [0, 0], [[2.0, 0.0], [0.0, 1.0]], 0.0)
 >>> phi = dae.dae_map(rho0, 0.5)                 # shape (2, 64, 64)
 >>> rho1 = dae.pushforward(rho0, phi)            # N(0, S0 (I + t S0^-1)^-2)
->>> traj = dae.compose(rho0, [0.1] * 3, track=["shannon"])
->>> bool(np.all(np.diff(traj.tracked["shannon"]) < 0))
+>>> res = dae.compose(rho0, [0.1] * 3, track=["shannon"])
+>>> bool(np.all(np.diff(res.tracked["shannon"]) < 0))
 True
 """
 
-from .composition import CONTINUOUS_SCHEMES, DAETrajectory, compose, continuous, single
+from .composition import compose, continuous, single
 from .convolution import PosteriorMean
 from .maps import (
     dae_map,
@@ -65,7 +65,7 @@ from .pushforward import (
     pushforward_with_info,
 )
 from .tracking import track
-from .trained import TRAINING_METHODS, TrainedDAE, fit_dae, sample_density
+from .trained import TRAINING_MODELS, TrainedDAE, fit_dae, sample_density
 
 __all__ = [
     "dae_map",
@@ -83,15 +83,13 @@ __all__ = [
     "map_jacobian",
     "PushforwardInfo",
     "PUSHFORWARD_SCHEMES",
-    "DAETrajectory",
     "single",
     "compose",
     "continuous",
-    "CONTINUOUS_SCHEMES",
     "fit_dae",
     "TrainedDAE",
     "sample_density",
-    "TRAINING_METHODS",
+    "TRAINING_MODELS",
     "track",
     "NoiseLaw",
     "GaussianNoise",

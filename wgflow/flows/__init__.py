@@ -12,6 +12,7 @@ from .base import (
 )
 from .continuity import Continuity
 from .forward import FokkerPlanck, Heat, PorousMedium
+from .lagrangian import LagrangianFlow
 
 __all__ = [
     "Flow",
@@ -21,6 +22,7 @@ __all__ = [
     "Fluxes",
     "SpectralFlow",
     "SpectralScheme",
+    "LagrangianFlow",
     "Heat",
     "PorousMedium",
     "FokkerPlanck",

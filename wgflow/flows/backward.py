@@ -33,14 +33,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from findiff import Diff
 
 from ..density import Density
 from ..errors import StepFailure, WgflowError, check_choice, check_exponent, check_positive
 from ..filters import FILTERS, local_quadratic_fit
 from ..functionals import Functional, ShannonEntropy, TsallisEntropy
 from ..grid import Grid
+from ..stencils import gradient_squared_and_laplacian
 from .base import JKOFlow, JKOScheme, SpectralFlow, SpectralScheme, reject_options
+from .lagrangian import LagrangianFlow
 
 #: Fewest cells per axis of a backward flow's grid (one-sided second-order stencils).
 MIN_CELLS = 4
@@ -72,17 +73,6 @@ def _default_smoothing(
     diffusivity = float(flow.pressure_derivative(rho0.values).max())
     smoothing = SMOOTHING_FACTORS[smoothing_filter] * np.sqrt(diffusivity * horizon)
     return float(max(smoothing, max(rho0.grid.spacing)))  # at least one cell
-
-
-def _gradient_and_laplacian(f: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
-    """``|grad f|^2`` and ``Lap f`` by second-order finite differences (findiff): central
-    inside (the compact 3-point second difference for ``Lap``), one-sided at the walls."""
-    squared = np.zeros(grid.shape)
-    laplacian = np.zeros(grid.shape)
-    for axis, h in enumerate(grid.spacing):
-        squared += Diff(axis, h, acc=2)(f) ** 2
-        laplacian += (Diff(axis, h, acc=2) ** 2)(f)
-    return squared, laplacian
 
 
 @dataclass(frozen=True)
@@ -187,7 +177,7 @@ class BackwardFlow(JKOFlow):
         # where rho~ vanishes the first variation is +inf (Shannon): fill with the largest
         # finite value, i.e. the smallest phi, so the differences see no false wall there
         phi = -np.where(finite, variation, variation[finite].max())
-        squared_gradient, laplacian = _gradient_and_laplacian(phi, grid)
+        squared_gradient, laplacian = gradient_squared_and_laplacian(phi, grid.spacing)
         potential = (
             variation
             + 0.5 * dt * self.pressure_derivative(filtered) * laplacian
@@ -363,14 +353,14 @@ class BackwardHeatSpectralScheme(SpectralScheme):
         return {"noise_level": self.noise_level}
 
 
-class BackwardHeat(BackwardFlow, SpectralFlow):
+class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
     """Backward heat equation (11) ``d_t mu = -Lap mu``: descent of the Shannon entropy H.
 
     Eq. (16): ``d/dt mu = -grad_W H[mu]``; its pushforward is that of the continuous DAE
     (eq. 10, Theorem 3.1).  Exact solutions: a heat solution run backwards in time,
     e.g. ``N(m, S - 2tI)`` up to the singular time ``lambda_min(S)/2``.  Methods: ``"jko"``
     (the semi-implicit step), ``"spectral"`` (the cosine-series reference with a noise-level
-    cut-off, option ``noise_level``).
+    cut-off, option ``noise_level``), ``"lagrangian"`` (the continuous DAE, eq. (10)).
     """
 
     name = "backward-heat"
@@ -382,6 +372,10 @@ class BackwardHeat(BackwardFlow, SpectralFlow):
 
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
         """``P'(rho) = 1`` (``P(rho) = rho``)."""
+        return np.ones_like(values)
+
+    def score_coefficient(self, values: np.ndarray) -> np.ndarray:
+        """``v = grad log rho``: the continuous DAE (eq. (10)), coefficient 1."""
         return np.ones_like(values)
 
     def spectral_scheme(self, rho0: Density, **options: Any) -> SpectralScheme:

@@ -12,6 +12,7 @@ from ..flows import Flow
 from .base import Solver
 from .finite_volume import FiniteVolumeSolver
 from .jko import JKOSolver
+from .lagrangian import LagrangianSolver
 from .spectral import SpectralSolver
 
 #: ``method=`` names of :func:`wgflow.solve` and their solver classes.
@@ -19,6 +20,7 @@ SOLVERS: dict[str, type[Solver]] = {
     "jko": JKOSolver,
     "finite-volume": FiniteVolumeSolver,
     "spectral": SpectralSolver,
+    "lagrangian": LagrangianSolver,
 }
 
 
@@ -60,6 +62,7 @@ __all__ = [
     "JKOSolver",
     "FiniteVolumeSolver",
     "SpectralSolver",
+    "LagrangianSolver",
     "SOLVERS",
     "methods_for",
     "resolve_method",

@@ -66,7 +66,9 @@ class Solver(ABC):
                 f"methods for it: {', '.join(map(repr, flow.methods)) or 'none'}"
             )
         self.flow = flow
-        self.rho = rho0
+        self.grid = rho0.grid
+        self.mass0 = rho0.mass
+        self._rho: Density | None = rho0
         self.t = float(t0)
         self.horizon = None if horizon is None else check_positive("horizon", horizon)
         self.status = "running"
@@ -78,10 +80,24 @@ class Solver(ABC):
         """Whether ``flow`` supplies the discretisation this solver asks for."""
         return isinstance(flow, cls.flow_interface)
 
+    @property
+    def rho(self) -> Density:
+        """The current density (computed on demand by solvers whose :meth:`advance` moves
+        another state, such as a flow map)."""
+        if self._rho is None:
+            self._rho = Density(self.grid, self.density_values())
+        return self._rho
+
     @abstractmethod
-    def advance(self, dt: float) -> np.ndarray:
-        """Return the values per unit volume at ``t + dt``; raise
-        :class:`~wgflow.errors.StepFailure`."""
+    def advance(self, dt: float) -> np.ndarray | None:
+        """Return the values per unit volume at ``t + dt``, or ``None`` when the solver
+        advances another state and computes the density on demand
+        (:meth:`density_values`); raise :class:`~wgflow.errors.StepFailure`."""
+
+    def density_values(self) -> np.ndarray:
+        """The current values, for solvers whose :meth:`advance` returns ``None``: they must
+        be non-negative and keep the mass (no check is made here)."""
+        raise NotImplementedError(f"{type(self).__name__} returns its values from advance()")
 
     def settings(self) -> dict[str, Any]:
         """The numerical parameters in force (reported in the result)."""
@@ -96,12 +112,13 @@ class Solver(ABC):
         """Advance by ``dt``; on failure keep the last good state, set status and message."""
         try:
             values = self.advance(dt)
-            _check_state(values * self.rho.grid.cell_volume, self.rho.mass)
+            if values is not None:
+                _check_state(values * self.grid.cell_volume, self.mass0)
         except StepFailure as failure:
             self.status = "failed"
             self.message = f"step from t = {self.t:.6g} to t = {self.t + dt:.6g} failed: {failure}"
             return False
-        self.rho = Density(self.rho.grid, values)
+        self._rho = None if values is None else Density(self.grid, values)
         self.t += dt
         self.statistics["steps"] += 1
         return True
