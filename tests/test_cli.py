@@ -1,9 +1,11 @@
-"""Tests of the ``wgflow`` command line (wgflow.cli.main)."""
+"""Tests of the ``wgflow`` command line (wgflow.cli), one section per module: the report of a
+run (``wgflow demo``), the problems and their exact references, the parser and ``main``."""
 
 import contextlib
 import dataclasses
 import io
 import re
+import runpy
 
 import matplotlib
 
@@ -12,14 +14,22 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from _helpers import gaussian_entropies  # noqa: E402
 
 import wgflow as wg  # noqa: E402
 from wgflow import cli  # noqa: E402
+from wgflow.cli import problems, report  # noqa: E402
 
 
 def not_uniform(path):
     pixels = mpimg.imread(path)
     return pixels.ndim == 3 and not np.all(pixels == pixels[0, 0])
+
+
+def run_args(*options):
+    """The parsed options of ``wgflow run`` (flow heat unless given)."""
+    argv = ["run", *options] if "--flow" in options else ["run", "--flow", "heat", *options]
+    return cli.build_parser().parse_args(argv)
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +50,15 @@ def demo(tmp_path_factory):
     return {"code": code, "out": out, "result": saved[0], "stdout": stdout.getvalue()}
 
 
-# -- wgflow demo ----------------------------------------------------------------------------
+# -- report: wgflow demo end to end ---------------------------------------------------------
 def test_demo_exits_zero_and_prints_summary(demo):
     assert demo["code"] == 0
     text = demo["stdout"]
+    assert text.startswith("backward heat equation (11) from a diffused 2-D Gaussian mixture")
     assert "status: success" in text
-    for column in ("shannon", "exact H", "renyi:2", "tsallis:2", "mass", "w2", "rel L1 err"):
-        assert column in text
+    header = next(line for line in text.splitlines() if line.strip().startswith("t "))
+    assert header.split() == ["t", "shannon", "exact", "H", "renyi:2", "tsallis:2", "mass",
+                              "w2", "rel", "L1", "err"]
     assert "demo.png" in text and "demo.npz" in text
 
 
@@ -75,7 +87,7 @@ def test_demo_npz_equals_the_in_memory_result(demo):
 
 def _demo_exact(grid, t):
     return wg.exact.heat_gaussian_mixture(
-        grid, cli.DEMO_WEIGHTS, cli.DEMO_MEANS, cli.DEMO_COVS, cli.DEMO_T - t)
+        grid, problems.DEMO_WEIGHTS, problems.DEMO_MEANS, problems.DEMO_COVS, problems.DEMO_T - t)
 
 
 def test_demo_matches_the_exact_solution(demo):
@@ -83,11 +95,12 @@ def test_demo_matches_the_exact_solution(demo):
     128^2 demo: 1.1e-3 and 9.2e-3)."""
     loaded = wg.SolveResult.load(demo["out"] / "demo.npz")
     assert loaded.flow == "backward-heat" and loaded.method == "jko"
-    assert loaded.grid.shape == (cli.DEMO_N_QUICK, cli.DEMO_N_QUICK)
-    assert loaded.times[-1] == pytest.approx(cli.DEMO_T_END)
-    half = int(np.argmin(np.abs(loaded.times - 0.5 * cli.DEMO_T)))
-    assert loaded.times[half] == pytest.approx(0.5 * cli.DEMO_T)
-    assert loaded.densities[half].relative_l1_error(_demo_exact(loaded.grid, loaded.times[half])) < 2e-2
+    assert loaded.grid.shape == (problems.DEMO_N_QUICK, problems.DEMO_N_QUICK)
+    assert loaded.times[-1] == pytest.approx(problems.DEMO_T_END)
+    half = int(np.argmin(np.abs(loaded.times - 0.5 * problems.DEMO_T)))
+    assert loaded.times[half] == pytest.approx(0.5 * problems.DEMO_T)
+    exact_half = _demo_exact(loaded.grid, loaded.times[half])
+    assert loaded.densities[half].relative_l1_error(exact_half) < 2e-2
     error = loaded.final.relative_l1_error(_demo_exact(loaded.grid, loaded.times[-1]))
     assert error < 6e-2
     # the printed final error is this number
@@ -101,24 +114,101 @@ def test_demo_matches_the_exact_solution(demo):
     assert np.max(np.abs(mass - mass[0])) < 1e-10
 
 
+def test_execute_returns_the_outcome_it_printed(tmp_path):
+    problem = problems.run_problem(run_args("--n", "32", "--t-end", "0.002", "--outputs", "2"))
+    stream = io.StringIO()
+    outcome = report.execute(problem, tmp_path / "new", "job", progress=False, stream=stream)
+    assert outcome.figure_path == tmp_path / "new" / "job.png" and outcome.figure_path.is_file()
+    assert outcome.data_path == tmp_path / "new" / "job.npz" and outcome.data_path.is_file()
+    np.testing.assert_allclose(outcome.result.times, [0.0, 0.001, 0.002])
+    assert outcome.summary in stream.getvalue()
+    assert outcome.errors.shape == (3,) and outcome.errors[0] == 0.0
+    assert f"final relative L1 error vs exact: {outcome.errors[-1]:.3e}" in outcome.summary
+
+
+def test_summary_marks_values_missing_at_a_stored_time():
+    grid = wg.Grid([(-1, 1)], 8)
+    rho = wg.Density(grid, np.ones(8))
+    result = wg.SolveResult(
+        times=np.array([0.0, 0.5]), densities=[rho, rho], tracked={"w2": np.array([0.0])},
+        tracked_times={"w2": np.array([0.0])}, success=False, message="stopped", flow="heat",
+        method="jko")
+    problem = problems.Problem("t", wg.flows.Heat(), rho, t_end=1.0, dt=0.5)
+    lines = report.summarize(problem, result, None).splitlines()
+    assert lines[2].split() == ["0", "0"] and lines[3].split() == ["0.5", "-"]
+    assert lines[-1] == "status: FAILED: stopped"
+
+
+# -- problems: the demo's and run's problems and their exact references --------------------
 def test_demo_problem_is_the_documented_setup():
-    problem = cli.demo_problem()
+    problem = problems.demo_problem()
     assert isinstance(problem.flow, wg.flows.BackwardHeat)
-    assert problem.rho0.grid.shape == (cli.DEMO_N, cli.DEMO_N)
+    assert problem.rho0.grid.shape == (problems.DEMO_N, problems.DEMO_N)
     assert problem.rho0.grid.bounds == ((-4.0, 4.0), (-4.0, 4.0))
     assert (problem.t_end, problem.dt, problem.method) == (pytest.approx(0.08), 2e-3, "jko")
     assert problem.track == ("shannon", "renyi:2", "tsallis:2", "mass", "w2")
-    quick = cli.demo_problem(quick=True)
+    quick = problems.demo_problem(quick=True)
     assert quick.rho0.grid.shape == (64, 64)
     np.testing.assert_array_equal(quick.exact(0.0).values, quick.rho0.values)
     # the data are the mixture diffused to T; the exact solution at t is the mixture at T - t
     np.testing.assert_allclose(quick.exact(0.03).values, _demo_exact(quick.rho0.grid, 0.03).values)
     assert quick.exact_tracked["renyi:2"](0.03) == pytest.approx(
         wg.functionals.RenyiEntropy(2)(_demo_exact(quick.rho0.grid, 0.03)))
-    assert "w2" not in quick.exact_tracked  # no closed form for mixtures
+    assert set(quick.exact_tracked) == {"shannon", "renyi:2", "tsallis:2"}  # no W2 for mixtures
 
 
-# -- wgflow run ----------------------------------------------------------------------------
+@pytest.mark.parametrize("flow", ["heat", "fokker-planck"])
+def test_gaussian_references_are_the_closed_forms(flow):
+    """N(c, v I) stays Gaussian: N(c, s(t) I) with s = v + 2t (heat) or e^-2t v + 1 - e^-2t
+    (Ornstein-Uhlenbeck); W2 to the start is sqrt(d) |sqrt(s) - sqrt(v)|."""
+    v, d, t = 0.05, 2, 0.3
+    args = run_args("--flow", flow, "--dim", "2", "--n", "16", "--bounds", "-3", "3",
+                    "--variance", str(v), "--track", "shannon,renyi:2,tsallis:0.5,w2,mass")
+    problem = problems.run_problem(args)
+    s = v + 2 * t if flow == "heat" else np.exp(-2 * t) * v + 1 - np.exp(-2 * t)
+    assert set(problem.exact_tracked) == {"shannon", "renyi:2", "tsallis:0.5", "w2"}
+    shannon, renyi, _ = gaussian_entropies(s * np.eye(d), 2.0)
+    tsallis = gaussian_entropies(s * np.eye(d), 0.5)[2]
+    assert problem.exact_tracked["shannon"](t) == pytest.approx(shannon, rel=1e-12)
+    assert problem.exact_tracked["renyi:2"](t) == pytest.approx(renyi, rel=1e-12)
+    assert problem.exact_tracked["tsallis:0.5"](t) == pytest.approx(tsallis, rel=1e-12)
+    assert problem.exact_tracked["w2"](t) == pytest.approx(
+        np.sqrt(d) * abs(np.sqrt(s) - np.sqrt(v)), rel=1e-9)
+    assert problem.exact_tracked["w2"](0.0) == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(problem.exact(t).values, wg.exact.heat_gaussian(
+        problem.rho0.grid, [0.0, 0.0], s, 0.0).values, rtol=1e-12)
+
+
+def test_barenblatt_references_match_the_quadrature_of_the_exact_profile():
+    args = run_args("--flow", "porous-medium", "--m", "2", "--n", "4000", "--C", "0.1",
+                    "--track", "shannon,renyi:2,tsallis:3")
+    problem = problems.run_problem(args)
+    t = 0.004
+    profile = problem.exact(t)
+    np.testing.assert_array_equal(
+        profile.values, wg.exact.barenblatt(profile.grid, 2.0, 0.01 + t, 0.1).values)
+    for name in ("shannon", "renyi:2", "tsallis:3"):
+        quadrature = wg.trackers.functional_from_name(name)(profile)
+        assert problem.exact_tracked[name](t) == pytest.approx(quadrature, rel=1e-4), name
+
+
+def test_problems_without_a_known_solution():
+    for options in (["--flow", "porous-medium", "--initial", "gaussian"],
+                    ["--flow", "heat", "--initial", "barenblatt"]):
+        problem = problems.run_problem(run_args(*options))
+        assert problem.exact is None and problem.exact_tracked == {}
+        assert problem.description[-1].startswith("exact      none known")
+
+
+def test_run_problem_passes_the_solver_options():
+    problem = problems.run_problem(run_args("--gamma", "0.01", "--outputs", "4", "--t-end", "0.02",
+                                            "--dt", "0.005", "--method", "finite-volume"))
+    assert problem.options == {"gamma": 0.01} and problem.method == "finite-volume"
+    np.testing.assert_allclose(problem.t_eval, [0.0, 0.005, 0.01, 0.015, 0.02])
+    assert problems.run_problem(run_args()).options == {}
+
+
+# -- parser and main: wgflow run, bad input, help, info ------------------------------------
 PME = ["run", "--flow", "porous-medium", "--m", "2", "--dim", "1", "--n", "64",
        "--bounds", "-1", "1", "--C", "0.1", "--t-end", "0.005", "--dt", "1e-3", "--no-progress"]
 
@@ -164,49 +254,57 @@ def test_run_gaussian_heat_error_is_small(tmp_path, capsys):
 
 
 def test_run_reports_solver_failure_with_exit_code_1(tmp_path, capsys, monkeypatch):
-    real_solve = cli.solve
+    real_solve = report.solve
 
     def failing(*args, **kwargs):
         return dataclasses.replace(real_solve(*args, **kwargs), success=False,
                                    message="step from t = 0.001 failed: test")
 
-    monkeypatch.setattr(cli, "solve", failing)
+    monkeypatch.setattr(report, "solve", failing)
     assert cli.main(PME + ["--out", tmp_path]) == 1
     assert "status: FAILED: step from t = 0.001 failed: test" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
-    "argv, message",
+    "argv, fragments",
     [
-        (["run", "--flow", "diffusion"], "invalid choice: 'diffusion'"),
-        (["run", "--flow", "heat", "--dt", "-1e-3"], "finite number > 0"),
-        (["run", "--flow", "heat", "--dt", "abc"], "expected a number"),
-        (["run", "--flow", "heat", "--t-end", "0"], "finite number > 0"),
-        (["run", "--flow", "heat", "--n", "1"], "integer >= 2"),
-        (["run", "--flow", "heat", "--dim", "4"], "invalid choice"),
-        (["run", "--flow", "heat", "--bounds", "1", "-1"], "A < B"),
-        (["run", "--flow", "heat", "--bounds", "0", "nan"], "finite number"),
-        (["run", "--flow", "heat", "--dt", "0.1", "--t-end", "0.01"], "larger than --t-end"),
-        (["run", "--flow", "porous-medium", "--m", "1"], "--m must be > 1"),
-        (["run", "--flow", "heat", "--m", "2"], "--m is used only"),
-        (["run", "--flow", "heat", "--potential", "quadratic"], "fokker-planck only"),
-        (["run", "--flow", "heat", "--t0", "0.1"], "barenblatt only"),
-        (["run", "--flow", "porous-medium", "--variance", "0.1"], "gaussian only"),
-        (["run", "--flow", "heat", "--track", "shannon,entropy"], "unknown tracker 'entropy'"),
-        (["run", "--flow", "heat", "--track", "renyi:x"], "unknown tracker"),
-        (["run", "--flow", "heat", "--method", "euler"], "invalid choice: 'euler'"),
-        (["run", "--flow", "heat", "--gamma", "-1"], "finite number > 0"),
-        (["run", "--flow", "porous-medium", "--n", "4", "--t0", "1e-6"], "zero mass"),
-        (["run"], "required: --flow"),
-        (["frobnicate"], "invalid choice"),
+        (["run", "--flow", "diffusion"], ["--flow", "invalid choice: 'diffusion'"]),
+        (["run", "--flow", "heat", "--dt", "-1e-3"], ["--dt", "> 0", "-0.001"]),
+        (["run", "--flow", "heat", "--dt", "abc"], ["--dt", "invalid float value: 'abc'"]),
+        (["run", "--flow", "heat", "--t-end", "0"], ["--t-end", "> 0", "0.0"]),
+        (["run", "--flow", "heat", "--n", "1"], ["--n", "integer >= 2", "1"]),
+        (["run", "--flow", "heat", "--n", "1.5"], ["--n", "invalid int value: '1.5'"]),
+        (["run", "--flow", "heat", "--outputs", "0"], ["--outputs", "integer >= 1", "0"]),
+        (["run", "--flow", "heat", "--dim", "4"], ["--dim", "invalid choice: 4"]),
+        (["run", "--flow", "heat", "--bounds", "1", "-1"], ["--bounds", "A < B", "1 -1"]),
+        (["run", "--flow", "heat", "--bounds", "0", "nan"], ["--bounds", "finite", "0 nan"]),
+        (["run", "--flow", "heat", "--dt", "0.1", "--t-end", "0.01"],
+         ["--dt 0.1", "larger than --t-end 0.01"]),
+        (["run", "--flow", "porous-medium", "--m", "1"], ["--m", "> 1", "1.0"]),
+        (["run", "--flow", "heat", "--m", "2"], ["--m is used only", "porous-medium"]),
+        (["run", "--flow", "heat", "--potential", "quadratic"], ["--potential", "fokker-planck"]),
+        (["run", "--flow", "heat", "--t0", "0.1"], ["--t0", "barenblatt only"]),
+        (["run", "--flow", "heat", "--C", "0.1"], ["--C", "barenblatt only"]),
+        (["run", "--flow", "porous-medium", "--variance", "0.1"], ["--variance", "gaussian only"]),
+        (["run", "--flow", "porous-medium", "--C", "-2"], ["--C", "> 0", "-2.0"]),
+        (["run", "--flow", "heat", "--track", "shannon,entropy"],
+         ["unknown tracker 'entropy'", "'renyi:a'"]),
+        (["run", "--flow", "heat", "--track", "renyi:x"], ["unknown tracker 'renyi:x'"]),
+        (["run", "--flow", "heat", "--track", ","], ["--track", "tracker names"]),
+        (["run", "--flow", "heat", "--method", "euler"], ["--method", "invalid choice: 'euler'"]),
+        (["run", "--flow", "heat", "--gamma", "-1"], ["--gamma", "> 0", "-1.0"]),
+        (["run", "--flow", "porous-medium", "--n", "4", "--t0", "1e-6"], ["zero mass", "--n"]),
+        (["run"], ["required: --flow"]),
+        (["frobnicate"], ["invalid choice", "'frobnicate'"]),
     ],
 )
-def test_bad_input_gives_a_message_and_nonzero_exit(argv, message, capsys, tmp_path):
+def test_bad_input_gives_a_message_and_exit_code_2(argv, fragments, capsys, tmp_path):
     code = cli.main(argv + ["--out", str(tmp_path)] if argv[0] == "run" and len(argv) > 1 else argv)
     assert code == 2
     err = capsys.readouterr().err
-    assert message in err
+    assert all(fragment in err for fragment in fragments), (err, fragments)
     assert "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
 def test_unwritable_output_folder(tmp_path, capsys):
@@ -216,7 +314,6 @@ def test_unwritable_output_folder(tmp_path, capsys):
     assert "cannot write the output" in capsys.readouterr().err
 
 
-# -- help, info ----------------------------------------------------------------------------
 def test_help_explains_wgflow(capsys):
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
@@ -224,6 +321,8 @@ def test_help_explains_wgflow(capsys):
     assert cli.main(["run", "--help"]) == 0
     out = capsys.readouterr().out
     assert "--t0" in out and "Barenblatt" in out and "examples:" in out
+    assert cli.main(["demo", "--help"]) == 0
+    assert "Backward heat equation" in capsys.readouterr().out
 
 
 def test_no_command_prints_help(capsys):
@@ -235,10 +334,20 @@ def test_info_lists_version_flows_methods_trackers(capsys):
     assert cli.main(["info"]) == 0
     out = capsys.readouterr().out
     assert f"wgflow {wg.__version__}" in out
-    for word in ("Heat", "PorousMedium", "FokkerPlanck", "jko", "shannon", "renyi:a", "w2"):
+    for word in ("Heat", "PorousMedium", "FokkerPlanck", "BackwardHeat", "jko", "shannon",
+                 "renyi:a", "w2", "[wgflow run --flow heat]"):
         assert word in out
+    assert "\n  Flow " not in out  # the abstract base class is not a flow to run
 
 
 def test_version(capsys):
     assert cli.main(["--version"]) == 0
+    assert wg.__version__ in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_main(monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["wgflow", "--version"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("wgflow.cli", run_name="__main__")
+    assert exit_info.value.code == 0
     assert wg.__version__ in capsys.readouterr().out
