@@ -15,8 +15,9 @@ from .grid import Grid
 class Density:
     """A probability (or finite) density sampled at the cell centres of a grid.
 
-    ``values`` are per unit volume, so ``mass = sum(values) * grid.cell_volume``
-    (DESIGN.md section 1).  Values must be finite and non-negative.
+    ``values`` are per unit volume, so ``mass = sum(values) * grid.cell_volume``.  Values
+    must be finite and non-negative; a density is immutable (its array is read-only) and
+    arithmetic with densities on the same grid or with real numbers gives new densities.
 
     Parameters
     ----------
@@ -24,6 +25,12 @@ class Density:
         The grid the values live on.
     values : array_like
         Values per unit volume, shape ``grid.shape``.  A copy is stored.
+
+    Raises
+    ------
+    WgflowError
+        If ``grid`` is not a :class:`~wgflow.grid.Grid`, the shapes differ, or a value is
+        negative or not finite (the message names the first such value and its index).
 
     Examples
     --------
@@ -67,10 +74,22 @@ class Density:
     def from_samples(
         cls, grid: Grid, samples: np.ndarray, weights: np.ndarray | None = None
     ) -> Density:
-        """Histogram of points ``samples`` (shape ``(k, d)``, or ``(k,)`` in 1-D) on the grid.
+        """Histogram of points on the grid, of mass 1.
 
-        Each sample puts mass ``1/k`` (or its normalised weight) into the cell that holds
-        it, so the result has mass 1.  Samples outside the box are an error.
+        Parameters
+        ----------
+        grid : Grid
+            The grid of the histogram.
+        samples : ndarray
+            Points, shape ``(k, d)`` (or ``(k,)`` in 1-D), inside the closed box.
+        weights : ndarray, optional
+            Non-negative weights, shape ``(k,)``, not all zero; default equal weights.
+
+        Returns
+        -------
+        Density
+            Each sample puts mass ``1/k`` (or its normalised weight) into the cell that
+            holds it.
         """
         samples = np.asarray(samples, dtype=float)
         if samples.ndim == 1 and grid.ndim == 1:
@@ -151,9 +170,17 @@ class Density:
     def __call__(self, points: np.ndarray) -> np.ndarray:
         """Evaluate at arbitrary points by multilinear interpolation of the cell values.
 
-        ``points`` has shape ``(k, d)`` (or ``(k,)`` in 1-D).  Between the outermost cell
-        centre and the box wall the nearest cell value is used; outside the box the
-        density is 0.
+        Parameters
+        ----------
+        points : ndarray
+            Shape ``(k, d)`` (or ``(k,)`` in 1-D).
+
+        Returns
+        -------
+        ndarray
+            Shape ``(k,)``.  Between the outermost cell centre and the box wall the value
+            at the nearest point of the hull of the centres is used; outside the box the
+            density is 0.
         """
         points = np.asarray(points, dtype=float)
         if points.ndim == 1 and self._grid.ndim == 1:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 class WgflowError(ValueError):
@@ -62,9 +66,9 @@ def check_finite_nonnegative(name: str, values: np.ndarray) -> None:
         )
 
 
-def check_choice(name: str, value: str, accepted: list[str] | tuple[str, ...]) -> str:
+def check_choice(name: str, value: T, accepted: Sequence[T]) -> T:
     """Raise if ``value`` is not one of ``accepted``, listing what is accepted."""
-    if value not in accepted:
+    if isinstance(value, bool) or value not in accepted:
         raise WgflowError(
             f"unknown {name} {value!r}; accepted: {', '.join(repr(a) for a in accepted)}"
         )
@@ -74,13 +78,13 @@ def check_choice(name: str, value: str, accepted: list[str] | tuple[str, ...]) -
 def check_exponent(name: str, value: float) -> float:
     """Return ``value`` as a float if it is a finite real number > 1 (a porous-medium
     exponent ``m``; ``m = 1`` is the heat equation), else raise naming it."""
-    value = check_positive(name, value)
-    if value <= 1.0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 1.0 \
+            or not np.isfinite(value):
         raise WgflowError(
             f"{name} must be a finite real number > 1 (1 is the linear, heat-equation case), "
             f"got {value!r}"
         )
-    return value
+    return float(value)
 
 
 def check_order(name: str, value: float) -> float:

@@ -7,14 +7,15 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import WgflowError
+from .errors import GridMismatchError, WgflowError, check_integer
 
 
 class Grid:
     """A regular cell-centred grid on the box ``[a_1, b_1] x ... x [a_d, b_d]``.
 
-    Cell centres are ``x_i = a + (i + 1/2) h`` with ``h = (b - a) / n`` along each axis
-    (DESIGN.md section 1).  The boundary is no-flux: every solver keeps mass in the box.
+    Cell centres are ``x_i = a + (i + 1/2) h`` with ``h = (b - a) / n`` along each axis: a
+    density's values live at the centres and each stands for its cell.  The boundary is
+    no-flux: every solver keeps the mass in the box.
 
     Parameters
     ----------
@@ -22,6 +23,12 @@ class Grid:
         One pair per axis, ``a < b``; ``d = len(bounds)`` must be 1, 2 or 3.
     shape : int or sequence of int
         Number of cells per axis (at least 2 each).  An int is used for every axis.
+
+    Raises
+    ------
+    WgflowError
+        If a pair is not finite with ``a < b``, ``d`` is not 1, 2 or 3, or ``shape`` does not
+        hold ``d`` integers ``>= 2``; the message names the bad value.
 
     Examples
     --------
@@ -38,14 +45,10 @@ class Grid:
                 f"bounds must be a sequence of (a, b) pairs of numbers, got {bounds!r}"
             ) from exc
         if not 1 <= len(pairs) <= 3 or any(len(p) != 2 for p in pairs):
-            raise WgflowError(
-                f"bounds must hold 1, 2 or 3 pairs (a, b), got {bounds!r}"
-            )
+            raise WgflowError(f"bounds must hold 1, 2 or 3 pairs (a, b), got {bounds!r}")
         for axis, (a, b) in enumerate(pairs):
             if not (np.isfinite(a) and np.isfinite(b) and a < b):
-                raise WgflowError(
-                    f"bounds[{axis}] = {(a, b)!r} must be finite with a < b"
-                )
+                raise WgflowError(f"bounds[{axis}] = {(a, b)!r} must be finite with a < b")
         if isinstance(shape, (int, np.integer)):
             shape = (int(shape),) * len(pairs)
         try:
@@ -54,15 +57,13 @@ class Grid:
             raise WgflowError(
                 f"shape must be an int or a sequence of {len(pairs)} ints, got {shape!r}"
             ) from None
-        if len(shape) != len(pairs) or not all(
-            isinstance(n, (int, np.integer)) and n >= 2 for n in shape
-        ):
+        if len(shape) != len(pairs):
             raise WgflowError(
                 f"shape must hold {len(pairs)} integers >= 2 (one per axis of bounds), "
                 f"got {shape!r}"
             )
-        self._bounds = tuple(pairs)
-        self._shape = tuple(int(n) for n in shape)
+        self._bounds = tuple((a, b) for a, b in pairs)
+        self._shape = tuple(check_integer(f"shape[{k}]", n, 2) for k, n in enumerate(shape))
 
     @property
     def bounds(self) -> tuple[tuple[float, float], ...]:
@@ -125,9 +126,8 @@ class Grid:
         return np.all((points >= lower) & (points <= upper), axis=-1)
 
     def check_same(self, other: Grid, what: str = "densities") -> None:
-        """Raise :class:`~wgflow.errors.GridMismatchError` unless ``other`` equals this grid."""
-        from .errors import GridMismatchError
-
+        """Raise :class:`~wgflow.errors.GridMismatchError` unless ``other`` equals this grid;
+        ``what`` names the objects compared in the message."""
         if other != self:
             raise GridMismatchError(f"{what} live on different grids: {self} and {other}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,9 +101,19 @@ class SolveResult:
 
     @classmethod
     def load(cls, path: str | Path) -> SolveResult:
-        """Read a result written by :meth:`save`."""
+        """Read a result written by :meth:`save`.
+
+        Raises
+        ------
+        WgflowError
+            If ``path`` cannot be read or is not a result file (truncated, another format);
+            the message names the file.
+        """
         try:
-            with np.load(path, allow_pickle=False) as data:
+            loaded = np.load(path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            with loaded as data:
                 meta = json.loads(str(data["meta"]))
                 grid = Grid(meta["bounds"], tuple(meta["shape"]))
                 return cls(
@@ -115,7 +126,7 @@ class SolveResult:
                     statistics=meta["statistics"],
                     maps=list(data["maps"]) if "maps" in data else None,
                 )
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise WgflowError(f"{path} is not a wgflow result file: {exc}") from exc
 
 

@@ -1,10 +1,13 @@
 """Trackers: named functionals recorded along a trajectory.
 
-Names (DESIGN.md section 1): ``"shannon"``, ``"tsallis:a"``, ``"renyi:a"`` (any order
-``a > 0``, ``a != 1``), ``"mass"``, ``"energy"`` (the flow's own functional) and
+Names: ``"shannon"`` (``H = -∫ rho log rho``), ``"tsallis:a"``
+(``S_a = ∫ (rho - rho^a) / (a - 1)``), ``"renyi:a"`` (``R_a = log(∫ rho^a) / (1 - a)``), any
+order ``a > 0``, ``a != 1``; ``"mass"``; ``"energy"`` (the flow's own functional) and
 ``"w2"`` (Wasserstein distance to the initial density, computed with POT by
 :func:`wgflow.transport.wasserstein2`).  Cheap trackers are recorded after every step;
-``"w2"`` is recorded at the output times only.
+``"w2"`` is recorded at the output times only.  All three entropies increase along the heat
+flow and decrease along the backward heat equation (eq. (16)); ``S_a`` decreases along the
+backward porous-medium equation (17): :func:`largest_increase` makes this checkable.
 """
 
 from __future__ import annotations
@@ -61,7 +64,13 @@ def _order(name: str, text: str) -> float:
 
 
 def functional_from_name(name: str) -> Functional:
-    """The entropy named ``"shannon"``, ``"tsallis:a"`` or ``"renyi:a"``."""
+    """The entropy named ``"shannon"``, ``"tsallis:a"`` or ``"renyi:a"``.
+
+    Raises
+    ------
+    WgflowError
+        For any other name or a bad order ``a``.
+    """
     kind, _, order = name.partition(":")
     if kind == "shannon" and not order:
         return ShannonEntropy()
@@ -87,10 +96,21 @@ def make_trackers(
         The reference of ``"w2"``.
     energy : Functional, optional
         The functional recorded as ``"energy"`` (a flow's energy).
+
+    Returns
+    -------
+    list of Tracker
+        One per distinct name, in the order given.
+
+    Raises
+    ------
+    WgflowError
+        For an unknown name (the message lists the accepted ones) or ``"energy"`` without
+        an energy.
     """
     if isinstance(names, str):
         names = [names]
-    trackers = []
+    trackers: list[Tracker] = []
     for name in names:
         if not isinstance(name, str):
             raise WgflowError(f"tracker names are strings, got {name!r}")
@@ -120,7 +140,7 @@ def make_trackers(
 
 def largest_increase(values: Sequence[float]) -> float:
     """Largest step-to-step increase of a recorded series (0 if it never increases)."""
-    values = np.asarray(values, dtype=float)
-    if values.size < 2:
+    series = np.asarray(values, dtype=float)
+    if series.size < 2:
         return 0.0
-    return float(max(np.max(np.diff(values)), 0.0))
+    return float(max(np.max(np.diff(series)), 0.0))

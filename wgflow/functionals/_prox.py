@@ -19,12 +19,24 @@ def solve_z_plus_log_z(
 
     Newton's method on ``u = log z`` for ``f(u) = e^u + u - y``, which is convex and
     increasing with ``f' >= 1`` and ``f'' < f'``, so the iteration converges from any
-    start and cannot leave the domain (a safeguarded Newton, DESIGN.md section 3); the
-    error after a step is below half the square of the step, so the loop stops once
-    every step is below ``1e-8``.  ``initial_log_z`` (for example the previous Sinkhorn
-    sweep's solution) only changes the iteration count.  ``y = -inf`` gives ``z = 0``.
+    start and cannot leave the domain (a safeguarded Newton: every iterate is clamped to
+    an upper bound of the root); the error after a step is below half the square of the
+    step, so the loop stops once every step is below ``1e-8``.
 
-    Returns ``(z, log z)``.  Agrees with :func:`scipy.special.wrightomega` to round-off.
+    Parameters
+    ----------
+    y : ndarray
+        Right-hand sides; ``y = -inf`` gives ``z = 0``, ``y = +inf`` gives ``z = inf``.
+    initial_log_z : ndarray, optional
+        Starting ``log z`` (for example the previous Sinkhorn sweep's solution); it only
+        changes the iteration count.
+
+    Returns
+    -------
+    z : ndarray
+        ``omega(y)``; agrees with :func:`scipy.special.wrightomega` to round-off.
+    log_z : ndarray
+        ``log z``, accurate where ``z`` underflows.
     """
     y = np.asarray(y, dtype=float)
     finite = np.isfinite(y)
@@ -100,8 +112,8 @@ def entropy_log_prox_ratio(log_p: np.ndarray, weight: float, cell_volume: float)
     """``log(q/p)`` for ``q = argmin weight * ∫ rho log rho + KL(q | p)``, weight > 0.
 
     Optimality ``weight (log(q/V) + 1) + log(q/p) = 0`` gives the closed form
-    ``log(q/p) = weight (log V - 1 - log p) / (1 + weight)``: a power of the input
-    (DESIGN.md section 3).  It is ``+inf`` where ``p = 0``.
+    ``log(q/p) = weight (log V - 1 - log p) / (1 + weight)``: ``q`` is a power of the
+    input.  It is ``+inf`` where ``p = 0``.
     """
     with np.errstate(divide="ignore"):
         return weight * (np.log(cell_volume) - 1.0 - log_p) / (1.0 + weight)

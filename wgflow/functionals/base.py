@@ -1,7 +1,8 @@
 """Base class of functionals F[rho]: value, first variation and KL-proximal map.
 
 The KL-proximal map is what the entropic JKO scheme needs from a functional
-(Peyré 2015, DESIGN.md section 3): for cell masses ``p`` and a weight ``s`` it is
+(Peyré 2015, "Entropic approximation of Wasserstein gradient flows"): for cell masses
+``p`` and a weight ``s`` it is
 
     prox(p) = argmin_q  s F(q) + KL(q | p),
 
@@ -28,7 +29,9 @@ class Functional(ABC):
 
     Subclasses implement :meth:`evaluate` and :meth:`variation` on raw arrays of values
     per unit volume; those that the JKO scheme can step implement :meth:`log_prox_ratio`.
-    Functionals add (``F + G``) and scale by reals (``-F``, ``2 * F``).
+    Functionals add (``F + G``) and scale by reals (``-F``, ``2 * F``).  The Wasserstein
+    gradient flow of F, ``d/dt rho = -grad F[rho]`` (eq. (15)), is
+    ``d_t rho = div(rho grad dF/drho)``.
     """
 
     #: True when F is linear in rho (a potential energy); its prox is a multiplication.
@@ -51,14 +54,27 @@ class Functional(ABC):
         """For a linear functional ``∫ V rho``: the potential ``V`` on ``grid``."""
         raise WgflowError(f"the functional {self.name!r} is not linear")
 
-    def log_prox_ratio(
-        self, log_p: np.ndarray, weight: float, grid: Grid
-    ) -> np.ndarray:
+    def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
         """``log(q/p)`` for ``q = argmin_q weight * F(q) + KL(q | p)``, masses per cell.
 
-        ``log_p`` is the log of the cell masses ``p`` (``-inf`` where ``p = 0``).  Raises
-        :class:`~wgflow.errors.WgflowError` where no closed form is available or the
-        weighted functional is not convex.
+        Parameters
+        ----------
+        log_p : ndarray
+            Log of the cell masses ``p`` (``-inf`` where ``p = 0``).
+        weight : float
+            The weight of F.
+        grid : Grid
+            The grid of the masses.
+
+        Returns
+        -------
+        ndarray
+            ``log(q/p)``, shape of ``log_p``.
+
+        Raises
+        ------
+        WgflowError
+            Where no closed form is available or ``weight * F`` is not convex.
         """
         raise WgflowError(
             f"the functional {self.name!r} has no KL-proximal map, so a JKO step cannot "
@@ -98,9 +114,7 @@ class Functional(ABC):
 
 def _check_density(rho: object) -> None:
     if not isinstance(rho, Density):
-        raise WgflowError(
-            f"functionals take a wgflow.Density, got {type(rho).__name__}"
-        )
+        raise WgflowError(f"functionals take a wgflow.Density, got {type(rho).__name__}")
 
 
 class ScaledFunctional(Functional):
@@ -139,6 +153,8 @@ class SumFunctional(Functional):
     up to a constant.
     """
 
+    terms: list[Functional]
+
     def __init__(self, terms: list[Functional]):
         flat: list[Functional] = []
         for term in terms:
@@ -154,10 +170,10 @@ class SumFunctional(Functional):
         return float(sum(t.evaluate(values, grid) for t in self.terms))
 
     def variation(self, values: np.ndarray, grid: Grid) -> np.ndarray:
-        return sum(t.variation(values, grid) for t in self.terms)
+        return np.sum([t.variation(values, grid) for t in self.terms], axis=0)
 
     def potential(self, grid: Grid) -> np.ndarray:
-        return sum(t.potential(grid) for t in self.terms)
+        return np.sum([t.potential(grid) for t in self.terms], axis=0)
 
     def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
         linear = [t for t in self.terms if t.is_linear]

@@ -1,4 +1,9 @@
-"""Potential and internal energies, the driving functionals of the forward flows."""
+"""Potential and internal energies, the driving functionals of the forward flows.
+
+The porous-medium equation ``d_t rho = Lap rho^m`` is the Wasserstein gradient flow
+(eq. (15)) of the internal energy, and the Fokker--Planck equation
+``d_t rho = Lap rho + div(rho grad V)`` that of ``∫ rho log rho + ∫ V rho``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import WgflowError, check_positive
+from ..errors import WgflowError, check_exponent
 from ..grid import Grid
 from ._prox import WrightOmegaSolver, power_log_prox_ratio
 from .base import Functional
@@ -15,9 +20,16 @@ from .base import Functional
 class PotentialEnergy(Functional):
     """Potential energy ``∫ V rho`` for a potential ``V(x, y, ...)``.
 
-    ``V`` is a function of the coordinate arrays (like :meth:`Density.from_function`) or an
-    array of shape ``grid.shape``.  First variation ``V``; the KL-proximal map multiplies
-    by ``exp(-weight V)`` (DESIGN.md section 3).
+    First variation ``V``.  The KL-proximal map multiplies by ``exp(-weight V)``, since
+    ``weight ∫ V q + KL(q | p) = KL(q | p exp(-weight V))`` up to a constant.
+
+    Parameters
+    ----------
+    potential : callable or ndarray
+        ``V`` as a function of the coordinate arrays (like :meth:`Density.from_function`)
+        or an array of shape ``grid.shape``; it must be finite on the grid.
+    name : str
+        The functional's name in trackers and results.
     """
 
     is_linear = True
@@ -59,7 +71,13 @@ class PotentialEnergy(Functional):
 
 
 class SecondMoment(PotentialEnergy):
-    """Second moment ``∫ |x - center|^2 rho``, the potential energy of ``V = |x - c|^2``."""
+    """Second moment ``∫ |x - center|^2 rho``, the potential energy of ``V = |x - c|^2``.
+
+    Parameters
+    ----------
+    center : array_like, optional
+        The centre ``c`` (``d`` entries); default the origin.
+    """
 
     def __init__(self, center: np.ndarray | None = None):
         self.center = None if center is None else np.asarray(center, dtype=float)
@@ -78,17 +96,20 @@ class InternalEnergy(Functional):
     """Internal energy ``U_m[rho] = ∫ rho^m / (m - 1)``, ``m > 1``.
 
     The porous-medium equation ``d_t rho = Lap rho^m`` is its Wasserstein gradient flow
-    (DESIGN.md section 1); ``U_m = -S_m + mass / (m - 1)``, so eq. (17) is the flow of
-    ``-U_m`` up to a constant.  First variation ``m rho^(m-1) / (m - 1)``; the
-    KL-proximal map solves ``log(q/p) + weight m rho^(m-1)/(m-1) = 0`` by the Wright omega
-    function (DESIGN.md section 3).
+    (eq. (15) with ``F = U_m``); ``U_m = -S_m + mass / (m - 1)`` with ``S_m`` the Tsallis
+    entropy, so the backward porous-medium equation (17) is the flow of ``-U_m``.  First
+    variation ``m rho^(m-1) / (m - 1)``.  The KL-proximal map solves
+    ``log(q/p) + weight m rho^(m-1) / (m - 1) = 0`` in closed form through the Wright omega
+    function (a safeguarded Newton iteration); it exists for ``weight > 0``.
+
+    Parameters
+    ----------
+    m : float
+        The exponent, a finite number ``> 1``.
     """
 
     def __init__(self, m: float):
-        m = check_positive("exponent m", m)
-        if m <= 1.0:
-            raise WgflowError(f"the internal energy needs an exponent m > 1, got m = {m!r}")
-        self.m = m
+        self.m = check_exponent("internal-energy exponent m", m)
         self._omega = WrightOmegaSolver()
 
     @property
@@ -104,6 +125,7 @@ class InternalEnergy(Functional):
     def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
         if weight <= 0:
             raise WgflowError(
-                f"the internal energy is convex: a KL-proximal step needs weight > 0, got {weight!r}"
+                "the internal energy is convex: a KL-proximal step needs weight > 0, "
+                f"got {weight!r}"
             )
         return power_log_prox_ratio(log_p, weight, self.m, grid.cell_volume, self._omega)

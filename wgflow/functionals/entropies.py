@@ -1,27 +1,32 @@
-"""Shannon, Tsallis and Rényi entropies (DESIGN.md section 1; paper section 4).
+"""Shannon, Tsallis and Rényi entropies (paper section 4, eqs. (15)-(17)).
+
+The Wasserstein gradient flow of a functional F is ``d/dt mu = -grad F[mu]`` (eq. (15)),
+that is ``d_t mu = div(mu grad dF/dmu)``.  For the Shannon entropy
+``H = -∫ mu log mu`` the flow of ``H`` is the backward heat equation (eq. (16), the
+paper's eq. (11)), and the heat equation is the flow of ``-H``.
 
 Sign note.  The paper (section 4.2) calls ``H^a = ∫ (mu^a - mu) / (a - 1)`` "the Rényi
 entropy" and writes ``grad H^a = Lap mu^a``; with its own convention
-``grad H = Lap mu`` for the Shannon entropy ``H = -∫ mu log mu`` (section 4.1) the
-consistent statement is that ``H^a = -S_a``, where ``S_a = ∫ (mu - mu^a) / (a - 1)`` is
-the Tsallis entropy used here, and that the backward porous-medium equation (17)
-``d_t mu = -Lap mu^a`` is the Wasserstein gradient flow that *decreases* ``S_a``.  Both
-``S_a`` and the Rényi entropy ``R_a = log(∫ mu^a) / (1 - a)`` tend to ``H`` as
-``a -> 1``; all three increase along the heat flow and decrease along eq. (11).
+``grad H = Lap mu`` for the Shannon entropy (section 4.1) the consistent statement is that
+``H^a = -S_a``, where ``S_a = ∫ (mu - mu^a) / (a - 1)`` is the Tsallis entropy used here,
+and that the backward porous-medium equation (17) ``d_t mu = -Lap mu^a`` is the
+Wasserstein gradient flow that *decreases* ``S_a``.  Both ``S_a`` and the Rényi entropy
+``R_a = log(∫ mu^a) / (1 - a)`` tend to ``H`` as ``a -> 1``; all three increase along the
+heat flow and decrease along the backward heat equation.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import WgflowError, check_positive
+from ..errors import WgflowError, check_order
 from ..grid import Grid
 from ._prox import WrightOmegaSolver, entropy_log_prox_ratio, power_log_prox_ratio
 from .base import Functional
 
 
 def _check_order(a: float) -> float:
-    a = check_positive("entropy order a", a)
+    a = check_order("entropy order a", a)
     if a == 1.0:
         raise WgflowError(
             "entropy order a = 1 is the Shannon entropy: use ShannonEntropy() "
@@ -40,7 +45,8 @@ class ShannonEntropy(Functional):
 
     First variation ``-(log rho + 1)`` (``+inf`` where rho = 0).  The heat flow is the
     Wasserstein gradient flow of ``-H`` and the backward heat equation (11) the flow of
-    ``H`` (eq. 16).  ``weight * H`` has a KL-proximal map for ``weight < 0`` (convex).
+    ``H`` (eq. (16)).  ``weight * H`` has a KL-proximal map for ``weight < 0`` (where it is
+    convex): ``log(q/p) = |weight| (log V - 1 - log p) / (1 + |weight|)``, V the cell volume.
     """
 
     name = "shannon"
@@ -65,9 +71,15 @@ class TsallisEntropy(Functional):
     """Tsallis entropy ``S_a[rho] = ∫ (rho - rho^a) / (a - 1)``, ``a > 0``, ``a != 1``.
 
     First variation ``(1 - a rho^(a-1)) / (a - 1)``.  The backward porous-medium equation
-    (17) ``d_t rho = -Lap rho^a`` is the Wasserstein gradient flow of ``S_a`` (see the
-    module's sign note).  ``weight * S_a`` has a KL-proximal map for ``weight < 0`` and
-    ``a > 1``: it is ``|weight| ∫ rho^a / (a - 1)`` plus a linear term.
+    (17) ``d_t rho = -Lap rho^a`` is the Wasserstein gradient flow (eq. (15)) of ``S_a``
+    (see the module's sign note).  ``weight * S_a`` has a KL-proximal map for
+    ``weight < 0`` and ``a > 1``: it is ``|weight| ∫ rho^a / (a - 1)`` plus a linear term.
+
+    Parameters
+    ----------
+    a : float
+        The order, a finite number ``> 0`` other than 1 (``a = 1`` is
+        :class:`ShannonEntropy`).
     """
 
     def __init__(self, a: float):
@@ -104,7 +116,15 @@ class RenyiEntropy(Functional):
     """Rényi entropy ``R_a[rho] = log(∫ rho^a) / (1 - a)``, ``a > 0``, ``a != 1``.
 
     First variation ``a rho^(a-1) / ((1 - a) ∫ rho^a)``.  Along the Barenblatt solution of
-    the porous-medium equation it is ``alpha log t + const`` (DESIGN.md section 4).
+    the porous-medium equation of exponent m, ``t^-alpha f(x t^(-alpha/d))`` with
+    ``alpha = d / (d (m - 1) + 2)``, it is ``alpha log t + const``.  It has no KL-proximal
+    map (a JKO step cannot use it as the energy).
+
+    Parameters
+    ----------
+    a : float
+        The order, a finite number ``> 0`` other than 1 (``a = 1`` is
+        :class:`ShannonEntropy`).
     """
 
     def __init__(self, a: float):

@@ -1,0 +1,104 @@
+"""Tests of wgflow.errors: the exception types and each input check of the validation layer.
+
+Every check must return the accepted value (converted) and refuse the rest with a
+:class:`~wgflow.errors.WgflowError` whose message names the argument, the bad value and what
+is accepted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from _helpers import raises_naming
+from wgflow.errors import (
+    ConvergenceWarning,
+    GridMismatchError,
+    WgflowError,
+    check_choice,
+    check_exponent,
+    check_finite_nonnegative,
+    check_integer,
+    check_order,
+    check_positive,
+)
+
+
+def test_exception_hierarchy():
+    # callers may catch wgflow's errors as ValueError, and its warnings as RuntimeWarning
+    assert issubclass(WgflowError, ValueError)
+    assert issubclass(GridMismatchError, WgflowError)
+    assert issubclass(ConvergenceWarning, RuntimeWarning)
+
+
+@pytest.mark.parametrize("value", [2, 0.5, 1e-300, np.float32(3.5), np.int64(7)])
+def test_check_positive_accepts_positive_reals_as_float(value):
+    result = check_positive("gamma", value)
+    assert type(result) is float and result == float(value)
+
+
+@pytest.mark.parametrize(
+    "value, shown, accepted",
+    [(0, "0.0", "> 0"), (-1.5, "-1.5", "> 0"), (float("nan"), "nan", "> 0"),
+     (float("inf"), "inf", "> 0"), (True, "True", "positive real number"),
+     ("1", "'1'", "positive real number"), (None, "None", "positive real number"),
+     ([1.0], "[1.0]", "positive real number")],
+)
+def test_check_positive_refuses_the_rest(value, shown, accepted):
+    with raises_naming("gamma must be", shown, accepted):
+        check_positive("gamma", value)
+
+
+@pytest.mark.parametrize("value, minimum", [(1, 1), (np.int32(5), 2), (0, 0), (-3, -3)])
+def test_check_integer_accepts_integers_as_int(value, minimum):
+    result = check_integer("n", value, minimum)
+    assert type(result) is int and result == int(value)
+
+
+@pytest.mark.parametrize(
+    "value, minimum, shown",
+    [(0, 1, "0"), (1, 2, "1"), (2.0, 1, "2.0"), (True, 1, "True"), ("3", 1, "'3'"),
+     (np.float64(3.0), 1, "3.0")],
+)
+def test_check_integer_refuses_the_rest(value, minimum, shown):
+    with raises_naming("n must be an integer", f">= {minimum}", shown):
+        check_integer("n", value, minimum)
+
+
+def test_check_finite_nonnegative_names_the_first_bad_value_and_its_index():
+    check_finite_nonnegative("values", np.array([[0.0, 1.0], [2.0, 3.0]]))
+    values = np.ones((3, 4))
+    values[1, 2] = -0.25
+    values[2, 0] = -7.0
+    with raises_naming("values must be non-negative", "-0.25", "(1, 2)"):
+        check_finite_nonnegative("values", values)
+    values[2, 3] = np.nan  # non-finite values are reported before negative ones
+    with raises_naming("values must be finite", "nan", "(2, 3)"):
+        check_finite_nonnegative("values", values)
+    with raises_naming("weights must be finite", "inf", "(1,)"):
+        check_finite_nonnegative("weights", np.array([1.0, np.inf]))
+
+
+def test_check_choice_lists_what_is_accepted():
+    accepted = ("separable", "dense")
+    assert check_choice("kernel kind", "dense", accepted) == "dense"
+    with raises_naming("unknown kernel kind 'fft'", "'separable', 'dense'"):
+        check_choice("kernel kind", "fft", accepted)
+    with raises_naming("unknown kernel kind 3", "'separable', 'dense'"):
+        check_choice("kernel kind", 3, list(accepted))
+
+
+def test_check_exponent_accepts_reals_above_one():
+    assert check_exponent("m", 1.5) == 1.5
+    assert type(check_exponent("m", 3)) is float
+    for value in (1, 1.0, 0.5, -2.0, float("nan"), float("inf"), "2", True):
+        with raises_naming("m must be", "> 1", "heat", repr(value)):
+            check_exponent("m", value)
+
+
+def test_check_order_accepts_positive_reals():
+    assert check_order("a", 0.5) == 0.5
+    assert check_order("a", 1) == 1.0
+    for value, shown in ((0.0, "0.0"), (-1.0, "-1.0"), (float("inf"), "inf")):
+        with raises_naming("a must be", "> 0", shown):
+            check_order("a", value)
