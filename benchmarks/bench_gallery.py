@@ -43,7 +43,9 @@ def thumbnail(png: Path, target: Path, width: int = 360) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--thumbnails", type=Path, help="write README thumbnails here")
     args = parser.parse_args(argv)
     rows = []

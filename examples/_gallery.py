@@ -1,6 +1,7 @@
 """Shared command line of the gallery scripts: ``[--quick] [--out DIR]``.
 
-Not an example itself (its name does not start with ``plot_``).
+Not an example itself: its name does not start with ``plot_``, and the docs' gallery
+(sphinx-gallery, configured in ``docs/conf.py``) skips files whose names start with ``_``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from pathlib import Path
 import numpy as np
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str | None) -> argparse.Namespace:
     """``--quick`` (coarse, fast settings) and ``--out`` (default: $WGFLOW_GALLERY_OUT or
-    examples/output)."""
-    parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
+    examples/output).
+
+    ``description`` is the script's docstring, whose first line (the title) the help shows;
+    sphinx-gallery runs the scripts with an empty ``__doc__``.
+    """
+    title = (description or "").strip().splitlines()
+    parser = argparse.ArgumentParser(description=title[0] if title else None)
     parser.add_argument("--quick", action="store_true", help="coarse grids, fewer steps")
     default = os.environ.get("WGFLOW_GALLERY_OUT") or str(Path(__file__).parent / "output")
     parser.add_argument("--out", default=default, help=f"output folder (default {default})")

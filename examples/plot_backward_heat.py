@@ -1,4 +1,6 @@
-"""The backward heat equation (eq. 11): un-diffusing a Gaussian mixture.
+"""
+The backward heat equation (eq. 11): un-diffusing a Gaussian mixture
+====================================================================
 
 A two-component Gaussian mixture is diffused by the heat equation to time T with the exact
 solution (``wgflow.exact.heat_gaussian_mixture``), then driven back by the semi-implicit,

@@ -1,4 +1,6 @@
-"""The backward porous-medium equation d_t rho = -Lap rho^2 (eq. 17, a = 2), from a Barenblatt.
+"""
+The backward porous-medium equation d_t rho = -Lap rho^2 (eq. 17, a = 2), from a Barenblatt
+===========================================================================================
 
 Run forward, the porous-medium equation spreads the Barenblatt profile; run backward, it
 concentrates it again and decreases the Tsallis entropy S_2.  Starting from the exact

@@ -1,4 +1,6 @@
-"""The continuity equation d_t rho + div(rho v) = 0 with a given velocity (eqs. 6 and 14).
+"""
+The continuity equation d_t rho + div(rho v) = 0 with a given velocity (eqs. 6 and 14)
+======================================================================================
 
 Two velocity fields move a 2-D Gaussian: a rotation v = (-y, x) for a quarter turn (the exact
 solution is the rotated Gaussian) and a compression v = -x towards the origin (exact:

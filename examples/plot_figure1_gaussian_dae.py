@@ -1,4 +1,6 @@
-"""Figure 1: N(0, 1) in 1-D pushed forward by Gaussian DAEs with t = 0.5 and t = 1.0.
+"""
+Figure 1: N(0, 1) in 1-D pushed forward by Gaussian DAEs with t = 0.5 and t = 1.0
+=================================================================================
 
 The DAE of eq. (7) is computed on a grid from two convolutions (``wg.dae.dae_map``) and the
 density is pushed through it (``wg.dae.pushforward``).  The result is compared with the closed

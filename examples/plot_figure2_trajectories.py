@@ -1,4 +1,6 @@
-"""Figure 2: particle trajectories of four transport maps of N(0, diag[2, 1]).
+"""
+Figure 2: particle trajectories of four transport maps of N(0, diag[2, 1])
+==========================================================================
 
 Panels: the continuous DAE (eq. 12, up to its singular time lambda_min / 2 = 0.5), the single
 DAE Phi_t (eq. 13) and compositions of DAEs with layer noise tau = 0.05 and tau = 0.5
@@ -44,7 +46,7 @@ axes = fig.subplots(1, 4, sharex=True, sharey=True)
 for ax, (title, kind, tau, t_max) in zip(axes, panels):
     t_grid = np.linspace(0.0, t_max, 201)
     for points, colour, width in [(grid_points, "0.6", 0.7), (samples, colours, 1.0)]:
-        paths = trajectories(points, mu0, t_grid, kind=kind, tau=tau)   # (T, n, 2)
+        paths = trajectories(mu0, t_grid, points, kind=kind, tau=tau)   # (T, n, 2)
         plot_trajectories(paths, t_grid, midpoint_every=every, ax=ax, color=colour,
                           linewidth=width)
     ax.set_title(f"{title}\nt ∈ [0, {t_max:g}]", fontsize="medium")

@@ -1,4 +1,6 @@
-"""Figure 3: the maps of Figure 2 in the (sigma_1, sigma_2) plane, over entropy level sets.
+"""
+Figure 3: the maps of Figure 2 in the (sigma_1, sigma_2) plane, over entropy level sets
+=======================================================================================
 
 Every map of Figure 2 keeps N(0, diag[sigma_1^2, sigma_2^2]) Gaussian and diagonal, so a
 trajectory of pushforwards is a curve in the plane of standard deviations

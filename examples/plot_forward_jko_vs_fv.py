@@ -1,4 +1,6 @@
-"""Forward flows, two methods: the entropic JKO scheme against finite volumes.
+"""
+Forward flows, two methods: the entropic JKO scheme against finite volumes
+==========================================================================
 
 The heat equation from a Gaussian and the porous-medium equation (m = 2) from a Barenblatt
 profile are solved with ``method="jko"`` and ``method="finite-volume"`` on the same 1-D grid and

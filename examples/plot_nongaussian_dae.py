@@ -1,4 +1,6 @@
-"""A DAE with Laplace noise: its transport map and the entropy it decreases.
+"""
+A DAE with Laplace noise: its transport map and the entropy it decreases
+========================================================================
 
 For non-Gaussian noise the DAE of eq. (4), Phi_t(x) = x - E_t[eps | x], is no longer
 x + t grad log(W_t * mu0); ``wg.dae`` computes it from two convolutions with the noise law.

@@ -1,4 +1,6 @@
-"""A trained DAE approaches the exact DAE as the sample size grows (Theorem 2.1).
+"""
+A trained DAE approaches the exact DAE as the sample size grows (Theorem 2.1)
+=============================================================================
 
 A DAE is fitted by kernel ridge regression to noisy copies of k samples of a bimodal mixture
 (``wg.dae.fit_dae``, Gaussian noise of variance t) and compared with the exact DAE of eq. (7)

@@ -12,13 +12,18 @@ Every law is parametrised by its *per-coordinate variance* ``t`` (the paper's tr
 
 Laws
 ----
-``"gaussian"``  :class:`GaussianNoise`, ``N(0, t I)``, eq. (7).
-``"laplace"``   :class:`LaplaceNoise`, independent Laplace coordinates of scale ``sqrt(t/2)``.
-``"box"``       :class:`UniformBoxNoise` (alias ``"uniform"``), uniform on ``[-a, a]^d``,
-                ``a = sqrt(3 t)``.
-``"ball"``      :class:`UniformBallNoise`, uniform on the ball of radius ``sqrt((d + 2) t)``.
-any callable    :class:`CustomNoise`: the density of a *standardised* noise (mean 0, covariance
-                ``I``), scaled as ``nu_t(eps) = t^(-d/2) nu_1(eps / sqrt(t))``.
+``"gaussian"``
+    :class:`GaussianNoise`, ``N(0, t I)``, eq. (7).
+``"laplace"``
+    :class:`LaplaceNoise`, independent Laplace coordinates of scale ``sqrt(t/2)``.
+``"box"``
+    :class:`UniformBoxNoise` (alias ``"uniform"``), uniform on ``[-a, a]^d``,
+    ``a = sqrt(3 t)``.
+``"ball"``
+    :class:`UniformBallNoise`, uniform on the ball of radius ``sqrt((d + 2) t)``.
+any callable
+    :class:`CustomNoise`: the density of a *standardised* noise (mean 0, covariance
+    ``I``), scaled as ``nu_t(eps) = t^(-d/2) nu_1(eps / sqrt(t))``.
 """
 
 from __future__ import annotations

@@ -8,21 +8,21 @@ equation with velocity ``v = grad phi``, ``phi = -dF/drho``.
 
 wgflow takes the semi-implicit step that freezes the first variation at a *filtered*
 density ``rho~_k`` (the regularisation, :mod:`wgflow.filters`) and makes the step a convex
-Wasserstein proximal step of a linear functional:
+Wasserstein proximal step of a linear functional::
 
-    rho_{k+1} = argmin_rho  ∫ V_k rho + D(rho_k, rho) / (2 tau).
+    rho_{k+1} = argmin_rho  ∫ V_k rho + D(rho_k, rho) / (2 dt).
 
-Its optimal map ``y`` solves ``y = x - tau grad V_k(y)``.  With ``V_k = dF/drho[rho~_k]``
-alone the step is first order in ``tau`` (for the heat flow it is the optimal transport by
+Its optimal map ``y`` solves ``y = x - dt grad V_k(y)``.  With ``V_k = dF/drho[rho~_k]``
+alone the step is first order in ``dt`` (for the heat flow it is the optimal transport by
 a Gaussian DAE, eq. 7); wgflow adds the terms that make the map agree with the exact
 characteristics ``x' = v(x, t)`` to second order (a Taylor expansion of the flow of
-``x' = grad phi(x, t)`` with ``d_t phi = -P'(rho) Lap phi - |grad phi|^2``):
+``x' = grad phi(x, t)`` with ``d_t phi = -P'(rho) Lap phi - |grad phi|^2``)::
 
-    V_k = dF/drho[rho~] + (tau / 2) P'(rho~) Lap phi + (3 tau / 4) |grad phi|^2,
+    V_k = dF/drho[rho~] + (dt / 2) P'(rho~) Lap phi + (3 dt / 4) |grad phi|^2,
     phi = -dF/drho[rho~].
 
-For a Gaussian ``N(0, s)`` (heat flow) the map is then ``x (1 - tau/s - tau^2/(2 s^2))``,
-the exact ``x sqrt(1 - 2 tau / s)`` to ``O(tau^3)``.  The filter scale ``smoothing`` bounds
+For a Gaussian ``N(0, s)`` (heat flow) the map is then ``x (1 - dt/s - dt^2/(2 s^2))``,
+the exact ``x sqrt(1 - 2 dt / s)`` to ``O(dt^3)``.  The filter scale ``smoothing`` bounds
 the growth of the Fourier modes (mode ``k`` grows like ``exp(k^2 t)`` without it).
 """
 
@@ -396,7 +396,7 @@ class BackwardPorousMedium(BackwardFlow):
     the pressure gradient at the free boundary, where the support must shrink; the
     regression reproduces quadratics exactly (the Barenblatt pressure is one), so it
     continues the pressure past the edge with the right slope.  The step potential is the
-    second-order one of the module docstring with ``phi = p~`` (``P'(rho) = (m-1) p``),
+    second-order one of the module docstring with ``phi = p~`` (``P'(rho) = (m-1) p``)::
 
         V_k = 1/(m-1) - p~ + (dt/2)(m-1) p~ Lap p~ + (3 dt/4) |grad p~|^2,
 
