@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
-from .errors import WgflowError, check_finite_nonnegative
+from .errors import WgflowError, check_broadcast, check_finite_nonnegative
 from .grid import Grid
 
 
@@ -60,14 +60,7 @@ class Density:
     @classmethod
     def from_function(cls, grid: Grid, function: Callable[..., np.ndarray]) -> Density:
         """Sample ``function(x, y, ...)`` at the cell centres (coordinate arrays, ij order)."""
-        values = np.asarray(function(*grid.coordinates), dtype=float)
-        try:
-            values = np.broadcast_to(values, grid.shape)
-        except ValueError:
-            raise WgflowError(
-                f"the function returned shape {values.shape}, which does not fit the grid "
-                f"shape {grid.shape}"
-            ) from None
+        values = check_broadcast("the function", function(*grid.coordinates), grid.shape)
         return cls(grid, values)
 
     @classmethod

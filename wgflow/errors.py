@@ -66,6 +66,19 @@ def check_finite_nonnegative(name: str, values: np.ndarray) -> None:
         )
 
 
+def check_broadcast(what: str, values: object, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` as a float array broadcast to ``shape``; raise naming ``what`` (e.g. "the
+    function", "velocity component 0") and both shapes if it does not fit."""
+    array = np.asarray(values, dtype=float)
+    try:
+        return np.broadcast_to(array, shape)
+    except ValueError:
+        raise WgflowError(
+            f"{what} returned shape {array.shape}, which does not fit the shape {shape} it "
+            "must have"
+        ) from None
+
+
 def check_choice(name: str, value: T, accepted: Sequence[T]) -> T:
     """Raise if ``value`` is not one of ``accepted``, listing what is accepted."""
     if isinstance(value, bool) or value not in accepted:

@@ -34,7 +34,13 @@ from collections.abc import Callable
 import numpy as np
 from scipy.special import gammainc, gammaln
 
-from ..errors import WgflowError, check_choice, check_finite_nonnegative, check_integer
+from ..errors import (
+    WgflowError,
+    check_broadcast,
+    check_choice,
+    check_finite_nonnegative,
+    check_integer,
+)
 
 __all__ = [
     "NoiseLaw",
@@ -359,13 +365,10 @@ class CustomNoise(_NonSeparable):
                 f"the density of noise law {self.name!r} failed on coordinate arrays of "
                 f"shape {scaled.shape[:-1]}: {exc}"
             ) from exc
-        try:
-            values = np.broadcast_to(values, scaled.shape[:-1])
-        except ValueError:
-            raise WgflowError(
-                f"the density of noise law {self.name!r} returned shape {values.shape}; "
-                f"accepted: the shape of its coordinate arrays {scaled.shape[:-1]}"
-            ) from None
+        values = check_broadcast(
+            f"the density of noise law {self.name!r} (on its coordinate arrays)", values,
+            scaled.shape[:-1],
+        )
         check_finite_nonnegative(f"the density of noise law {self.name!r}", values)
         return values
 

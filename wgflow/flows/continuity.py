@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import StepFailure, WgflowError
+from ..errors import StepFailure, WgflowError, check_broadcast
 from ..grid import Grid
 from .base import FiniteVolumeFlow, Fluxes, reject_options
 from .fluxes import muscl_fluxes, upwind_fluxes
@@ -110,14 +110,9 @@ class Continuity(FiniteVolumeFlow):
             decides whether they are an input error or a blow-up).
         """
         if self.potential is not None:
-            values = np.asarray(self.potential(t, *grid.coordinates), dtype=float)
-            try:
-                values = np.broadcast_to(values, grid.shape)
-            except ValueError:
-                raise WgflowError(
-                    f"the potential V(t, x, ...) returned shape {values.shape}, which does not "
-                    f"fit the grid shape {grid.shape}"
-                ) from None
+            values = check_broadcast(
+                "the potential V(t, x, ...)", self.potential(t, *grid.coordinates), grid.shape
+            )
             return [np.diff(values, axis=k) / h for k, h in enumerate(grid.spacing)]
         assert self.velocity is not None  # set whenever the potential is not
         faces = []
@@ -133,16 +128,10 @@ class Continuity(FiniteVolumeFlow):
                     f"(one per axis) on a {grid.ndim}-D grid, got "
                     + (f"a {type(components).__name__}" if count is None else f"{count} components")
                 )
-            component = np.asarray(components[axis], dtype=float)
-            shape = face_shape(grid, axis)
-            try:
-                component = np.broadcast_to(component, shape)
-            except ValueError:
-                raise WgflowError(
-                    f"velocity component {axis} has shape {component.shape}, which does not fit "
-                    f"the face coordinate arrays of shape {shape} it was called with"
-                ) from None
-            faces.append(component)
+            faces.append(check_broadcast(
+                f"velocity component {axis} (called on the faces normal to axis {axis})",
+                components[axis], face_shape(grid, axis),
+            ))
         return faces
 
     def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:

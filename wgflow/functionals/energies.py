@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import WgflowError, check_exponent
+from ..errors import WgflowError, check_broadcast, check_exponent
 from ..grid import Grid
 from ._prox import WrightOmegaSolver, power_log_prox_ratio
 from .base import Functional
@@ -48,8 +48,8 @@ class PotentialEnergy(Functional):
 
     def potential(self, grid: Grid) -> np.ndarray:
         if callable(self._potential):
-            values = np.asarray(self._potential(*grid.coordinates), dtype=float)
-            values = np.broadcast_to(values, grid.shape)
+            values = self._potential(*grid.coordinates)
+            values = check_broadcast("the potential", values, grid.shape)
         else:
             values = self._potential
         if values.shape != grid.shape:
