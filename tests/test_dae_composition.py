@@ -2,7 +2,7 @@
 ``continuous`` convenience (eq. (10)) and wgflow.dae.track.
 
 References: the Gaussian closed forms of ``wgflow.gaussian`` (eqs. 12-13, the composition
-recursion).  The Lagrangian solver behind ``continuous`` is tested in test_lagrangian.py.
+recursion).  The Lagrangian solver behind ``continuous`` is tested in test_solvers_lagrangian.py.
 """
 
 from __future__ import annotations
