@@ -144,20 +144,6 @@ def test_tracking_along_a_composition(gauss2d):
     assert np.array_equal(track(res.densities, ["mass"])["times"], np.arange(5.0))
 
 
-def test_track_rejects_bad_input(gauss2d):
-    _, rho = gauss2d
-    with pytest.raises(WgflowError, match="energy"):
-        track([rho], ["energy"])
-    with pytest.raises(WgflowError, match="unknown tracker"):
-        track([rho], ["entropy"])
-    with pytest.raises(WgflowError, match="one time per density"):
-        track([rho, rho], ["mass"], times=[0.0])
-    with pytest.raises(WgflowError, match="at least one"):
-        track([], ["mass"])
-    with pytest.raises(WgflowError, match=r"densities\[1\] must be a wgflow.Density"):
-        track([rho, rho.values], ["mass"])
-
-
 def test_bad_composition_and_single_input(gauss2d):
     grid, rho = gauss2d
     for bad in ([0.1, 0.0], [0.1, -0.2], [float("nan")], []):

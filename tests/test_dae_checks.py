@@ -1,0 +1,127 @@
+"""Tests of wgflow.dae._checks: the input checks specific to the DAE modules, what each
+accepts (and returns) and what it refuses, with a message that names the argument and the
+bad value; and the identity map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _helpers import raises_naming
+
+import wgflow as wg
+from wgflow.dae._checks import (
+    check_density,
+    check_map_values,
+    check_noise_time,
+    check_samples,
+    identity_map,
+)
+
+GRID = wg.Grid([(-1.0, 1.0), (0.0, 3.0)], (4, 3))
+
+
+def test_check_density_accepts_a_density_of_positive_mass():
+    rho = wg.Density(GRID, np.eye(4, 3))
+    assert check_density(rho) is rho
+
+
+@pytest.mark.parametrize("bad", [np.ones((4, 3)), None, [1.0, 2.0]])
+def test_check_density_refuses_other_types_naming_the_argument_and_type(bad):
+    with raises_naming("mu0 must be a wgflow.Density", f"got {type(bad).__name__}"):
+        check_density(bad, "mu0")
+
+
+def test_check_density_refuses_zero_mass():
+    with raises_naming("rho has zero mass", "accepted: a density with positive mass"):
+        check_density(wg.Density(GRID, np.zeros((4, 3))))
+
+
+@pytest.mark.parametrize("t", [1e-12, 0.5, 3, np.float32(2.0)])
+def test_check_noise_time_accepts_positive_reals_as_floats(t):
+    value = check_noise_time(t)
+    assert value == float(t) and type(value) is float
+
+
+@pytest.mark.parametrize("t", [0.0, -0.1, float("nan"), float("inf"), True, "0.1", None])
+def test_check_noise_time_refuses_naming_the_noise_variance_and_value(t):
+    with raises_naming("taus[2] (the noise variance)", repr(t)):
+        check_noise_time(t, "taus[2]")
+
+
+def test_check_map_values_accepts_a_finite_d_by_grid_array():
+    """Returned as floats, with the values given (integers and lists are converted)."""
+    values = np.arange(24).reshape(2, 4, 3)
+    checked = check_map_values(values, GRID)
+    assert checked.dtype == float and np.array_equal(checked, values)
+    assert np.array_equal(check_map_values(values.tolist(), GRID), values)
+
+
+@pytest.mark.parametrize(
+    "bad, fragments",
+    [
+        (np.zeros((4, 3)), ["phi has shape (4, 3)", "(d, *grid.shape) = (2, 4, 3)"]),
+        (np.zeros((2, 3, 4)), ["phi has shape (2, 3, 4)", "(2, 4, 3)"]),
+        (np.zeros((1, 4, 3)), ["phi has shape (1, 4, 3)"]),
+        ("abc", ["phi must be an array of shape (2, 4, 3)", "got str"]),
+        ({"x": 1}, ["phi must be an array of shape (2, 4, 3)", "got dict"]),
+    ],
+)
+def test_check_map_values_refuses_wrong_shapes_and_types(bad, fragments):
+    with raises_naming(*fragments):
+        check_map_values(bad, GRID, "phi")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_check_map_values_names_the_first_non_finite_entry(bad):
+    values = identity_map(GRID)
+    values[1, 2, 1] = bad
+    values[1, 3, 0] = np.nan
+    with raises_naming("map_values must be finite", f"found {bad!r}", "(1, 2, 1)"):
+        check_map_values(values, GRID)
+
+
+def test_check_samples_accepts_k_by_d_and_reads_1d_points_as_a_column():
+    points = np.array([[0.0, 1.0], [2.0, -1.0], [0.5, 0.5]])
+    assert np.array_equal(check_samples(points), points)
+    assert np.array_equal(check_samples(points, dim=2), points)
+    column = check_samples([1, 2, 3])
+    assert column.shape == (3, 1) and column.dtype == float
+    assert check_samples(np.zeros((5, 3)), dim=3).shape == (5, 3)
+
+
+@pytest.mark.parametrize(
+    "bad, dim, fragments",
+    [
+        (np.zeros((0, 2)), None, ["x must have shape (k, d) with k >= 1", "got (0, 2)"]),
+        (np.zeros(0), None, ["got (0, 1)"]),
+        (np.zeros((4, 2)), 3, ["x must have shape (k, 3)", "got (4, 2)"]),
+        (np.zeros(4), 2, ["x must have shape (k, 2)", "got (4,)"]),
+        (np.zeros((2, 2, 2)), None, ["got (2, 2, 2)"]),
+        (np.zeros((4, 4)), None, ["x must have d = 1, 2 or 3 columns", "got 4"]),
+        ([["a", "b"]], None, ["x must be an array of shape (k, d) of real numbers"]),
+    ],
+)
+def test_check_samples_refuses_wrong_shapes_and_types(bad, dim, fragments):
+    with raises_naming(*fragments):
+        check_samples(bad, dim, "x")
+
+
+def test_check_samples_names_the_first_bad_row_and_counts_them():
+    points = np.zeros((6, 2))
+    points[2, 1] = np.inf
+    points[4, 0] = np.nan
+    points[5] = np.nan
+    with raises_naming("samples must be finite", "[0.0, inf] at row 2", "3 bad rows in all"):
+        check_samples(points)
+
+
+def test_identity_map_holds_the_cell_centres():
+    identity = identity_map(GRID)
+    assert identity.shape == (2, 4, 3) and identity.dtype == float
+    x, y = GRID.coordinates
+    np.testing.assert_array_equal(identity[0], x)
+    np.testing.assert_array_equal(identity[1], y)
+    np.testing.assert_allclose(identity[0][:, 0], [-0.75, -0.25, 0.25, 0.75], rtol=1e-15)
+    np.testing.assert_allclose(identity[1][0], [0.5, 1.5, 2.5], rtol=1e-15)
+    identity[0, 0, 0] = 5.0  # a fresh array each call: the grid is not changed
+    assert identity_map(GRID)[0, 0, 0] == -0.75
