@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .density import Density
 
 T = TypeVar("T")
 
@@ -37,6 +40,33 @@ def check_positive(name: str, value: float) -> float:
     if not np.isfinite(value) or value <= 0.0:
         raise WgflowError(f"{name} must be a finite number > 0, got {value!r}")
     return value
+
+
+def check_nonnegative(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite real number >= 0, else raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
+            or value < 0:
+        raise WgflowError(f"{name} must be a finite real number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is a bool (or a NumPy bool), else raise naming it."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise WgflowError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_density(name: str, rho: object) -> Density:
+    """Return ``rho`` if it is a :class:`~wgflow.density.Density` of positive mass, else
+    raise naming it."""
+    from .density import Density
+
+    if not isinstance(rho, Density):
+        raise WgflowError(f"{name} must be a wgflow.Density, got {type(rho).__name__}")
+    if not rho.mass > 0.0:
+        raise WgflowError(f"{name} has zero mass; accepted: a density with positive mass")
+    return rho
 
 
 def check_integer(name: str, value: int, minimum: int = 1) -> int:
