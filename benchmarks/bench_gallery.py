@@ -1,7 +1,7 @@
 """Time every gallery example (``examples/plot_*.py``) in quick and full mode.
 
 Each script runs in its own process (as a user runs it), so the times include Python start-up
-and the import of wgflow.  Targets of the gallery issue: every example under 60 s in full
+and the import of wgflow.  The gallery must stay quick: every example under 60 s in full
 mode and under 10 s in quick mode, the whole quick gallery under 2 minutes.  With
 ``--thumbnails DIR`` the full-mode PNGs are also shrunk to thumbnails for the README.
 

@@ -1,5 +1,5 @@
-"""The benchmark script as a long test (``pytest -m benchmark``): it must run and its
-accuracy figures must meet the targets of the core issue (times are not asserted)."""
+"""The benchmark scripts as long tests (``pytest -m benchmark``): each must run and its
+accuracy figures must meet the bounds asserted here (times are not asserted)."""
 
 from __future__ import annotations
 

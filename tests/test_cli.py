@@ -126,6 +126,31 @@ def test_execute_returns_the_outcome_it_printed(tmp_path):
     assert f"final relative L1 error vs exact: {outcome.errors[-1]:.3e}" in outcome.summary
 
 
+@pytest.mark.parametrize("method", ["jko", "finite-volume", "spectral"])
+def test_summary_counts_the_steps_taken(method, tmp_path):
+    problem = problems.run_problem(run_args("--n", "16", "--t-end", "0.003", "--method", method))
+    outcome = report.execute(problem, tmp_path, "job", progress=False, stream=io.StringIO())
+    assert outcome.summary.endswith("(3 steps)")
+
+
+def test_summary_does_not_count_a_failed_step(tmp_path, monkeypatch):
+    """The failed third JKO step leaves its Sinkhorn sweeps in the statistics, not a step."""
+    advance = wg.solvers.JKOSolver.advance
+
+    def fail_third(self, dt):
+        values = advance(self, dt)
+        if self.statistics["steps"] == 2:
+            raise wg.errors.StepFailure("test")
+        return values
+
+    monkeypatch.setattr(wg.solvers.JKOSolver, "advance", fail_third)
+    problem = problems.run_problem(run_args("--n", "16", "--t-end", "0.004"))
+    outcome = report.execute(problem, tmp_path, "job", progress=False, stream=io.StringIO())
+    assert not outcome.result.success
+    assert len(outcome.result.statistics["sinkhorn_iterations"]) == 3
+    assert outcome.summary.endswith("(2 steps)")
+
+
 def test_summary_marks_values_missing_at_a_stored_time():
     grid = wg.Grid([(-1, 1)], 8)
     rho = wg.Density(grid, np.ones(8))
@@ -292,6 +317,8 @@ def test_run_reports_solver_failure_with_exit_code_1(tmp_path, capsys, monkeypat
         (["run", "--flow", "heat", "--track", "renyi:x"], ["unknown tracker 'renyi:x'"]),
         (["run", "--flow", "heat", "--track", ","], ["--track", "tracker names"]),
         (["run", "--flow", "heat", "--method", "euler"], ["--method", "invalid choice: 'euler'"]),
+        (["run", "--flow", "heat", "--method", "lagrangian"],
+         ["--method", "invalid choice: 'lagrangian'"]),
         (["run", "--flow", "heat", "--gamma", "-1"], ["--gamma", "> 0", "-1.0"]),
         (["run", "--flow", "porous-medium", "--n", "4", "--t0", "1e-6"], ["zero mass", "--n"]),
         (["run"], ["required: --flow"]),
@@ -305,6 +332,34 @@ def test_bad_input_gives_a_message_and_exit_code_2(argv, fragments, capsys, tmp_
     assert all(fragment in err for fragment in fragments), (err, fragments)
     assert "Traceback" not in err
     assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_method_choices_are_the_methods_of_the_run_flows():
+    for options in (["--flow", "heat"], ["--flow", "porous-medium"],
+                    ["--flow", "fokker-planck"]):
+        flow = problems.run_problem(run_args(*options)).flow
+        assert problems.RUN_FLOW_METHODS[flow.name] == wg.solvers.methods_for(flow)
+    assert problems.RUN_METHODS == ("jko", "finite-volume", "spectral")  # not "lagrangian"
+
+
+@pytest.mark.parametrize("method, flow", [("spectral", "porous-medium"),
+                                          ("spectral", "fokker-planck")])
+def test_method_that_does_not_run_the_flow_is_refused_before_the_header(
+        method, flow, capsys, tmp_path):
+    assert cli.main(["run", "--flow", flow, "--method", method, "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert all(fragment in captured.err for fragment in
+               (f"--method {method}", f"--flow {flow}", "accepted: jko, finite-volume"))
+
+
+def test_execute_refuses_a_method_before_printing(tmp_path):
+    problem = dataclasses.replace(problems.run_problem(run_args("--flow", "porous-medium")),
+                                  method="lagrangian")
+    stream = io.StringIO()
+    with pytest.raises(wg.WgflowError, match="'lagrangian' does not integrate"):
+        report.execute(problem, tmp_path / "new", "job", progress=False, stream=stream)
+    assert stream.getvalue() == "" and not (tmp_path / "new").exists()
 
 
 def test_unwritable_output_folder(tmp_path, capsys):

@@ -10,7 +10,6 @@ from _helpers import raises_naming
 
 import wgflow as wg
 from wgflow.dae._checks import (
-    check_density,
     check_map_values,
     check_noise_time,
     check_samples,
@@ -18,22 +17,6 @@ from wgflow.dae._checks import (
 )
 
 GRID = wg.Grid([(-1.0, 1.0), (0.0, 3.0)], (4, 3))
-
-
-def test_check_density_accepts_a_density_of_positive_mass():
-    rho = wg.Density(GRID, np.eye(4, 3))
-    assert check_density(rho) is rho
-
-
-@pytest.mark.parametrize("bad", [np.ones((4, 3)), None, [1.0, 2.0]])
-def test_check_density_refuses_other_types_naming_the_argument_and_type(bad):
-    with raises_naming("mu0 must be a wgflow.Density", f"got {type(bad).__name__}"):
-        check_density(bad, "mu0")
-
-
-def test_check_density_refuses_zero_mass():
-    with raises_naming("rho has zero mass", "accepted: a density with positive mass"):
-        check_density(wg.Density(GRID, np.zeros((4, 3))))
 
 
 @pytest.mark.parametrize("t", [1e-12, 0.5, 3, np.float32(2.0)])

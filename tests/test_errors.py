@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from _helpers import raises_naming
+
+import wgflow as wg
 from wgflow.errors import (
     ConvergenceWarning,
     GridMismatchError,
     WgflowError,
+    check_bool,
     check_choice,
+    check_density,
     check_exponent,
     check_finite_nonnegative,
     check_integer,
+    check_nonnegative,
     check_order,
     check_positive,
 )
@@ -102,3 +106,34 @@ def test_check_order_accepts_positive_reals():
     for value, shown in ((0.0, "0.0"), (-1.0, "-1.0"), (float("inf"), "inf")):
         with raises_naming("a must be", "> 0", shown):
             check_order("a", value)
+
+
+def test_check_density_accepts_a_density_of_positive_mass():
+    rho = wg.Density(wg.Grid([(-1.0, 1.0), (0.0, 3.0)], (4, 3)), np.eye(4, 3))
+    assert check_density("rho", rho) is rho
+
+
+@pytest.mark.parametrize("bad", [np.ones((4, 3)), None, [1.0, 2.0]])
+def test_check_density_refuses_other_types_naming_the_argument_and_type(bad):
+    with raises_naming("mu0 must be a wgflow.Density", f"got {type(bad).__name__}"):
+        check_density("mu0", bad)
+
+
+def test_check_density_refuses_zero_mass():
+    zero = wg.Density(wg.Grid([(-1.0, 1.0), (0.0, 3.0)], (4, 3)), np.zeros((4, 3)))
+    with raises_naming("rho has zero mass", "accepted: a density with positive mass"):
+        check_density("rho", zero)
+
+
+def test_check_nonnegative_accepts_zero_and_positive_reals():
+    assert check_nonnegative("t", 0) == 0.0 and check_nonnegative("t", 2.5) == 2.5
+    for value in (-1e-300, float("nan"), float("inf"), True, "1"):
+        with raises_naming("t must be", ">= 0", repr(value)):
+            check_nonnegative("t", value)
+
+
+def test_check_bool_accepts_only_booleans():
+    assert check_bool("debias", True) is True and check_bool("debias", np.bool_(False)) is False
+    for value in (1, 0, "yes", None):
+        with raises_naming("debias must be True or False", repr(value)):
+            check_bool("debias", value)

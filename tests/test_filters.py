@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _helpers import raises_naming
 
 import wgflow as wg
 from wgflow.filters import gaussian_smooth, local_quadratic_fit, spectral_lowpass
@@ -54,3 +55,14 @@ def test_local_quadratic_fit_reproduces_quadratics_past_the_edge_of_the_weights(
     for g, g_exact in zip(gradient, gradient_exact):
         np.testing.assert_allclose(g[near], g_exact[near], atol=1e-5)
     np.testing.assert_allclose(laplacian[near], laplacian_exact, atol=2e-4)
+
+
+@pytest.mark.parametrize("smoothing", [0, 0.0, -0.1, float("nan"), float("inf"), None, "0.1"])
+def test_filters_refuse_a_smoothing_length_that_is_not_positive(smoothing):
+    grid = wg.Grid([(-1, 1)], 16)
+    values = np.ones(16)
+    for run in (lambda: spectral_lowpass(values, grid, smoothing),
+                lambda: gaussian_smooth(values, grid, smoothing),
+                lambda: local_quadratic_fit(values, values, grid, smoothing)):
+        with raises_naming("smoothing", repr(smoothing)):
+            run()

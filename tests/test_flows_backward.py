@@ -150,7 +150,7 @@ def test_backward_flow_bad_input():
     barenblatt = wg.exact.barenblatt(grid, 2.0, 0.05, 0.1)
     with pytest.raises(WgflowError, match="smoothing = 0.01 is below one cell"):
         wg.solve(wg.flows.BackwardPorousMedium(2), barenblatt, 0.01, 1e-3, smoothing=0.01)
-    with pytest.raises(WgflowError, match="the heat flow takes no option 'smoothing' with method 'jko'"):
+    with pytest.raises(WgflowError, match="unknown option 'smoothing' for method 'jko' with the heat flow; accepted: 'debias'"):
         wg.solve(wg.flows.Heat(), rho0, 0.01, 1e-3, smoothing=0.1)
     with pytest.raises(WgflowError, match="smoothing_filter.*'spectral', 'gaussian'"):
         wg.solve(wg.flows.BackwardHeat(), rho0, 0.01, 1e-3, smoothing_filter="box")
@@ -207,3 +207,30 @@ def test_backward_heat_3d_anisotropic_gaussian():
     assert result.statistics["largest_increase"]["shannon"] == 0.0
     mass = result.tracked["mass"]
     assert np.abs(mass - mass[0]).max() <= 1e-10 * mass[0]
+
+
+def test_step_variants_from_one_state():
+    """The backward JKO discretisation gives, from one state, the first-order step (the
+    frozen first variation alone) and a step at another regularisation length, without
+    disturbing the run's own step; a forward flow's fixed energy has no variants."""
+    grid = wg.Grid([(-1, 1)], 128)
+    rho = wg.exact.heat_gaussian(grid, [0.0], 0.05, 0.0)
+    discretisation = wg.flows.BackwardHeat().jko_discretisation(rho, 0.02, smoothing=0.02)
+    dt = 1e-3
+    second = discretisation.step_energy(rho, dt).potential(grid)
+    first = discretisation.step_energy(rho, dt, order=1).potential(grid)
+    # V_2 - V_1 = (dt/2) Lap phi + (3 dt/4) |grad phi|^2 with phi = log rho = -x^2/(2 s) + c:
+    # -dt/(2 s) + 3 dt x^2 / (4 s^2): exact for the second differences of a quadratic, up to
+    # the spectral filter (which removes modes where the Gaussian's spectrum is below 1e-40)
+    x, s = grid.axes[0], 0.05
+    inside = np.abs(x) < 0.5
+    expected = -dt / (2 * s) + 0.75 * dt * x**2 / s**2
+    np.testing.assert_allclose((second - first)[inside], expected[inside], rtol=0, atol=1e-6)
+    other = discretisation.step_energy(rho, dt, smoothing=0.1).potential(grid)
+    assert not np.allclose(other, second)
+    np.testing.assert_array_equal(discretisation.step_energy(rho, dt).potential(grid), second)
+    with pytest.raises(WgflowError, match="order 3; accepted: 1, 2"):
+        discretisation.step_energy(rho, dt, order=3)
+    heat = wg.flows.Heat().jko_discretisation(rho, 0.02)
+    with pytest.raises(WgflowError, match="has no variants"):
+        heat.step_energy(rho, dt, order=1)

@@ -534,9 +534,9 @@ def test_bad_inputs(g2):
         composition_pushforwards(g2, [0.1, 0.0])
     with pytest.raises(WgflowError, match=r"taus\[0\] = -0\.1"):
         composition_map(g2, [-0.1], x)
-    with pytest.raises(WgflowError, match="t must be a finite number >= 0"):
+    with pytest.raises(WgflowError, match="t must be a finite real number >= 0, got -1.0"):
         dae_map(g2, -1.0, x)
-    with pytest.raises(WgflowError, match="t must be a finite number >= 0"):
+    with pytest.raises(WgflowError, match="t must be a finite real number >= 0, got nan"):
         continuous_dae_map(g2, np.nan, x)
     with pytest.raises(WgflowError, match="unknown kind 'euler'; accepted"):
         trajectories(g2, [0, 0.1], x, "euler")

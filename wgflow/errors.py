@@ -28,6 +28,24 @@ class StepFailure(Exception):
     and keeps the trajectory computed so far."""
 
 
+class UnknownOptionError(WgflowError):
+    """Options a flow's discretisation does not take (:func:`wgflow.flows.base.reject_options`);
+    the solver adds its own options to the list of what is accepted.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The unknown options.
+    accepted : tuple of str
+        The options the discretisation takes.
+    """
+
+    def __init__(self, message: str, names: tuple[str, ...], accepted: tuple[str, ...]):
+        super().__init__(message)
+        self.names = names
+        self.accepted = accepted
+
+
 class ConvergenceWarning(RuntimeWarning):
     """An iterative solver (a Sinkhorn/JKO proximal step) stopped before its tolerance."""
 

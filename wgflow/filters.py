@@ -29,20 +29,24 @@ import numpy as np
 from scipy.fft import dctn, idctn
 from scipy.ndimage import correlate1d, gaussian_filter
 
+from .errors import check_positive
 from .grid import Grid
 from .stencils import cosine_wavenumbers_squared
 
 
-def spectral_lowpass(values: np.ndarray, grid: Grid, scale: float, order: int = 4) -> np.ndarray:
-    """Cosine-series filter with symbol ``exp(-(|k| scale)^(2 order) / 2)``.
+def spectral_lowpass(
+    values: np.ndarray, grid: Grid, smoothing: float, order: int = 4
+) -> np.ndarray:
+    """Cosine-series filter with symbol ``exp(-(|k| smoothing)^(2 order) / 2)``.
 
     Parameters
     ----------
     values : ndarray
         Cell values, shape ``grid.shape``.
     grid : Grid
-    scale : float
-        The length ``s`` of the cut-off (wavenumbers above about ``1.3 / s`` are removed).
+    smoothing : float
+        The length ``s > 0`` of the cut-off (wavenumbers above about ``1.3 / s`` are
+        removed).
     order : int
         Sharpness ``p`` of the cut-off.
 
@@ -51,22 +55,36 @@ def spectral_lowpass(values: np.ndarray, grid: Grid, scale: float, order: int = 
     ndarray
         The filtered values, shape ``grid.shape`` (may dip below zero where ``values``
         has sharp features).
+
+    Raises
+    ------
+    WgflowError
+        If ``smoothing`` is not a finite number > 0.
     """
+    smoothing = check_positive("smoothing", smoothing)
     coefficients = dctn(values, type=2, norm="ortho")
-    coefficients *= np.exp(-0.5 * (cosine_wavenumbers_squared(grid) * scale * scale) ** order)
+    coefficients *= np.exp(
+        -0.5 * (cosine_wavenumbers_squared(grid) * smoothing * smoothing) ** order
+    )
     return idctn(coefficients, type=2, norm="ortho")
 
 
-def gaussian_smooth(values: np.ndarray, grid: Grid, scale: float) -> np.ndarray:
-    """``G_s * values``: Gaussian filter of standard deviation ``scale`` (length units) with
-    reflecting walls, truncated at six standard deviations.
+def gaussian_smooth(values: np.ndarray, grid: Grid, smoothing: float) -> np.ndarray:
+    """``G_s * values``: Gaussian filter of standard deviation ``s = smoothing > 0`` (length
+    units) with reflecting walls, truncated at six standard deviations.
 
     Returns
     -------
     ndarray
         The filtered values, shape ``grid.shape``; positivity and the sum are kept.
+
+    Raises
+    ------
+    WgflowError
+        If ``smoothing`` is not a finite number > 0.
     """
-    sigma = [scale / h for h in grid.spacing]
+    smoothing = check_positive("smoothing", smoothing)
+    sigma = [smoothing / h for h in grid.spacing]
     return gaussian_filter(values, sigma, mode="reflect", truncate=6.0)
 
 
@@ -85,13 +103,13 @@ def _multi_indices(ndim: int, max_degree: int) -> list[tuple[int, ...]]:
 
 
 def local_quadratic_fit(
-    values: np.ndarray, weights: np.ndarray, grid: Grid, scale: float, truncate: float = 4.0
+    values: np.ndarray, weights: np.ndarray, grid: Grid, smoothing: float, truncate: float = 4.0
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Weighted local quadratic regression: value, gradient and Laplacian of the fit.
 
     At every cell ``x`` the quadratic ``P`` minimises
     ``sum_y G_s(y - x) w(y) (f(y) - P(y - x))^2`` (Gaussian window of standard deviation
-    ``s = scale``, truncated at ``truncate s``; cells outside the box have no weight).  The
+    ``s = smoothing``, truncated at ``truncate s``; cells outside the box have no weight).  The
     fit reproduces every quadratic exactly whatever the weights, so it continues ``f``
     smoothly past the edge of the weights' support (a free boundary) with the right slope,
     and it damps a wave of number ``k`` by about ``exp(-x) (1 + x)``, ``x = k^2 s^2 / 2``.
@@ -105,8 +123,8 @@ def local_quadratic_fit(
     weights : ndarray
         Non-negative weights ``w`` (e.g. the density), shape ``grid.shape``.
     grid : Grid
-    scale : float
-        The window's standard deviation ``s`` (length units).
+    smoothing : float
+        The window's standard deviation ``s > 0`` (length units).
     truncate : float
         Window half-width in units of ``s``.
 
@@ -118,12 +136,18 @@ def local_quadratic_fit(
         ``grad P(0)``, one array per axis.
     laplacian : ndarray
         ``Lap P``.
+
+    Raises
+    ------
+    WgflowError
+        If ``smoothing`` is not a finite number > 0.
     """
+    smoothing = check_positive("smoothing", smoothing)
     ndim = grid.ndim
     kernels = []
     for h in grid.spacing:
-        half = int(np.ceil(truncate * scale / h))
-        u = np.arange(-half, half + 1) * h / scale
+        half = int(np.ceil(truncate * smoothing / h))
+        u = np.arange(-half, half + 1) * h / smoothing
         kernels.append([u**power * np.exp(-0.5 * u * u) for power in range(5)])
 
     def correlate(array: np.ndarray, powers: tuple[int, ...]) -> np.ndarray:
@@ -148,8 +172,9 @@ def local_quadratic_fit(
     def unit(axis: int, power: int) -> tuple[int, ...]:
         return tuple(power if j == axis else 0 for j in range(ndim))
 
-    gradient = [coefficient[unit(axis, 1)] / scale for axis in range(ndim)]
+    gradient = [coefficient[unit(axis, 1)] / smoothing for axis in range(ndim)]
     laplacian = sum(
-        (2.0 * coefficient[unit(axis, 2)] / scale**2 for axis in range(ndim)), np.zeros(grid.shape)
+        (2.0 * coefficient[unit(axis, 2)] / smoothing**2 for axis in range(ndim)),
+        np.zeros(grid.shape),
     )
     return coefficient[(0,) * ndim], gradient, laplacian

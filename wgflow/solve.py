@@ -10,7 +10,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .density import Density
-from .errors import WgflowError, check_positive
+from .errors import StepFailure, WgflowError, check_density, check_positive
 from .flows import Flow
 from .result import SolveResult
 from .solvers import Solver, resolve_method
@@ -97,10 +97,7 @@ def solve(
         raise WgflowError(
             f"flow must be a wgflow flow (e.g. wg.flows.Heat()), got {type(flow).__name__}"
         )
-    if not isinstance(rho0, Density):
-        raise WgflowError(f"rho0 must be a wgflow.Density, got {type(rho0).__name__}")
-    if rho0.mass <= 0:
-        raise WgflowError("rho0 has zero mass; a flow needs a density of positive mass")
+    rho0 = check_density("rho0", rho0)
     t_end = check_positive("t_end", t_end)
     dt = check_positive("dt", dt)
     solver_class = resolve_method(method, flow)
@@ -113,26 +110,33 @@ def solve(
     times, densities = [0.0], [rho0]
     for tracker in trackers:
         tracker.record(0.0, rho0)
+    every_step = [tracker for tracker in trackers if tracker.every_step]
     for index, step in enumerate(tqdm(steps, disable=not progress, desc=flow.name, unit="step")):
         if not solver.step(step):
             break
-        for tracker in trackers:
-            if tracker.every_step:
-                tracker.record(solver.t, solver.rho)
+        if not every_step and index not in outputs:
+            continue
+        rho = _current_density(solver)
+        if rho is None:
+            break
+        for tracker in every_step:
+            tracker.record(solver.t, rho)
         if index in outputs:
             times.append(solver.t)
-            densities.append(solver.rho)
+            densities.append(rho)
             if stored_maps is not None:
                 stored_maps.append(_current_map(solver))
             for tracker in trackers:
                 if not tracker.every_step:
-                    tracker.record(solver.t, solver.rho)
+                    tracker.record(solver.t, rho)
     success = solver.status != "failed"
     if not success and times[-1] != solver.t:
-        times.append(solver.t)
-        densities.append(solver.rho)
-        if stored_maps is not None:
-            stored_maps.append(_current_map(solver))
+        rho = _current_density(solver)
+        if rho is not None:
+            times.append(solver.t)
+            densities.append(rho)
+            if stored_maps is not None:
+                stored_maps.append(_current_map(solver))
     message = solver.message if not success else f"reached t_end = {t_end:g} in {len(steps)} steps"
     unconverged = solver.statistics.get("unconverged_steps", 0)
     if success and unconverged:
@@ -152,6 +156,17 @@ def solve(
         statistics=statistics,
         maps=stored_maps,
     )
+
+
+def _current_density(solver: Solver) -> Density | None:
+    """The solver's current density, or ``None`` (and a failed solver) when a density it
+    computes on demand cannot be had."""
+    try:
+        return solver.rho
+    except StepFailure as failure:
+        if solver.status != "failed":
+            solver.fail(f"the density at t = {solver.t:.6g} cannot be had: {failure}")
+        return None
 
 
 def _current_map(solver: Solver) -> np.ndarray:

@@ -12,7 +12,6 @@ from typing import TextIO
 
 from .. import __version__
 from ..errors import WgflowError
-from ..solvers import SOLVERS
 from . import problems
 from .report import execute, info_text
 
@@ -144,8 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="final time (default 0.01)")
     run.add_argument("--dt", type=float, default=1e-3, metavar="DT",
                      help="time step (default 1e-3)")
-    run.add_argument("--method", choices=sorted(SOLVERS), default="jko",
-                     help="solver (default jko)")
+    run.add_argument("--method", choices=problems.RUN_METHODS, default="jko",
+                     help="solver (default jko); by flow: " + "; ".join(
+                         f"{flow}: {', '.join(methods)}"
+                         for flow, methods in problems.RUN_FLOW_METHODS.items()))
     run.add_argument("--gamma", type=float, default=None, metavar="G",
                      help="entropic regularisation of the JKO steps (default: 2 h^2, "
                           "h the cell width)")

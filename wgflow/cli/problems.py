@@ -17,6 +17,7 @@ from ..density import Density
 from ..errors import WgflowError, check_exponent, check_integer, check_positive
 from ..gaussian import Gaussian, bures_distance
 from ..grid import Grid
+from ..solvers import methods_for
 from ..trackers import functional_from_name, make_trackers
 
 # -- the demo's built-in problem: a 2-D Gaussian mixture driven back by eq. (11) ------
@@ -43,6 +44,22 @@ DEMO_VIEW = ((-2.5, 2.5), (-2.0, 2.0))
 
 #: Flows of ``wgflow run --flow``.
 RUN_FLOWS = ("heat", "porous-medium", "fokker-planck")
+
+
+def _run_flow(name: str, m: float, center: np.ndarray) -> flows.Flow:
+    """The flow of ``wgflow run --flow name``: porous medium of exponent ``m``, Fokker-Planck
+    with the quadratic potential ``|x - center|^2 / 2`` (equilibrium ``N(center, I)``)."""
+    if name == "heat":
+        return flows.Heat()
+    if name == "porous-medium":
+        return flows.PorousMedium(m)
+    return flows.FokkerPlanck(lambda *x: 0.5 * sum((xi - c) ** 2 for xi, c in zip(x, center)))
+
+
+#: The registered solvers that run each flow of ``wgflow run --flow``.
+RUN_FLOW_METHODS = {name: methods_for(_run_flow(name, 2.0, np.zeros(1))) for name in RUN_FLOWS}
+#: Methods of ``wgflow run --method``: those that run some flow of ``--flow``, each once.
+RUN_METHODS = tuple(dict.fromkeys(m for methods in RUN_FLOW_METHODS.values() for m in methods))
 #: Initial densities of ``wgflow run --initial``.
 RUN_INITIALS = ("gaussian", "barenblatt")
 #: Potentials of ``wgflow run --potential``.
@@ -253,13 +270,13 @@ def run_problem(args: argparse.Namespace) -> Problem:
     d = args.dim
     grid = Grid(bounds=[(a, b)] * d, shape=(args.n,) * d)
     center = np.full(d, 0.5 * (a + b))
-    flow: flows.Flow
-    if args.flow == "heat":
-        flow = flows.Heat()
-    elif args.flow == "porous-medium":
-        flow = flows.PorousMedium(m)
-    else:  # the quadratic potential |x - centre|^2 / 2: equilibrium N(centre, I)
-        flow = flows.FokkerPlanck(lambda *x: 0.5 * sum((xi - c) ** 2 for xi, c in zip(x, center)))
+    flow = _run_flow(args.flow, m, center)
+    accepted = methods_for(flow)
+    if args.method not in accepted:
+        raise WgflowError(
+            f"--method {args.method} does not run --flow {args.flow}; accepted: "
+            f"{', '.join(accepted)}"
+        )
     if initial == "gaussian":
         rho0 = exact.heat_gaussian(grid, center, variance * np.eye(d), 0.0)
         start = f"N(centre, {variance:g} I)"

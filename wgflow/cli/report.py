@@ -9,6 +9,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +18,7 @@ import numpy as np
 from .. import __version__, flows
 from ..result import SolveResult
 from ..solve import solve
-from ..solvers import SOLVERS
+from ..solvers import SOLVERS, resolve_method
 from ..trackers import TRACKER_NAMES
 from .problems import RUN_FLOWS, Problem
 
@@ -147,9 +148,16 @@ def execute(
     Returns
     -------
     Outcome
+
+    Raises
+    ------
+    WgflowError
+        If ``problem.method`` does not integrate ``problem.flow`` (before anything is
+        printed or written).
     """
     from ..plotting import plot_result, save_figure  # matplotlib only when needed
 
+    resolve_method(problem.method, problem.flow)
     stream = stream or sys.stdout
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -169,7 +177,7 @@ def execute(
         errors = np.array([rho.relative_l1_error(ref)
                            for rho, ref in zip(result.densities, references)])
         exact_final = references[-1]
-    steps = len(result.statistics.get("sinkhorn_iterations", []))
+    steps = result.statistics["steps"]
     summary = summarize(problem, result, errors) + f"\nsolve time: {seconds:.1f} s ({steps} steps)"
 
     t_ref = np.linspace(0.0, float(result.times[-1]), 101)
@@ -199,12 +207,11 @@ def info_text() -> str:
     str
     """
     import matplotlib
-    import ot
     import scipy
 
     lines = [
         f"wgflow {__version__}  (numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"POT {ot.__version__}, matplotlib {matplotlib.__version__}, Python "
+        f"POT {version('pot')}, matplotlib {matplotlib.__version__}, Python "
         f"{sys.version.split()[0]})",
         "",
         "flows (wgflow.flows):",

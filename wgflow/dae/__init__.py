@@ -34,69 +34,65 @@ Examples
 True
 """
 
-from .composition import compose, continuous, single
+from . import (
+    composition as _composition,
+    maps as _maps,
+    noise as _noise,
+    pushforward as _pushforward,
+    tracking as _tracking,
+    trained as _trained,
+)
+from .composition import (
+    compose as compose,
+    continuous as continuous,
+    single as single,
+)
 from .convolution import PosteriorMean
 from .maps import (
-    dae_map,
-    dae_posterior,
-    dae_velocity,
-    identity_map,
-    initial_velocity,
-    interpolate_map,
-    laplacian,
-    map_l2_distance,
-    score,
+    dae_map as dae_map,
+    dae_posterior as dae_posterior,
+    dae_velocity as dae_velocity,
+    identity_map as identity_map,
+    initial_velocity as initial_velocity,
+    interpolate_map as interpolate_map,
+    laplacian as laplacian,
+    map_l2_distance as map_l2_distance,
+    score as score,
 )
 from .noise import (
-    NOISE_NAMES,
-    CustomNoise,
-    GaussianNoise,
-    LaplaceNoise,
-    NoiseLaw,
-    UniformBallNoise,
-    UniformBoxNoise,
-    resolve_noise,
+    NOISE_NAMES as NOISE_NAMES,
+    CustomNoise as CustomNoise,
+    GaussianNoise as GaussianNoise,
+    LaplaceNoise as LaplaceNoise,
+    NoiseLaw as NoiseLaw,
+    UniformBallNoise as UniformBallNoise,
+    UniformBoxNoise as UniformBoxNoise,
+    resolve_noise as resolve_noise,
 )
 from .pushforward import (
-    PUSHFORWARD_SCHEMES,
-    PushforwardInfo,
-    map_jacobian,
-    pushforward,
-    pushforward_with_info,
+    PUSHFORWARD_SCHEMES as PUSHFORWARD_SCHEMES,
+    PushforwardInfo as PushforwardInfo,
+    map_jacobian as map_jacobian,
+    pushforward as pushforward,
+    pushforward_with_info as pushforward_with_info,
 )
-from .tracking import track
-from .trained import TRAINING_MODELS, TrainedDAE, fit_dae, sample_density
+from .tracking import (
+    track as track,
+)
+from .trained import (
+    TRAINING_MODELS as TRAINING_MODELS,
+    TrainedDAE as TrainedDAE,
+    fit_dae as fit_dae,
+    sample_density as sample_density,
+)
 
-__all__ = [
-    "dae_map",
-    "dae_posterior",
-    "dae_velocity",
-    "score",
-    "laplacian",
-    "initial_velocity",
-    "identity_map",
-    "map_l2_distance",
-    "interpolate_map",
-    "PosteriorMean",
-    "pushforward",
-    "pushforward_with_info",
-    "map_jacobian",
-    "PushforwardInfo",
-    "PUSHFORWARD_SCHEMES",
-    "single",
-    "compose",
-    "continuous",
-    "fit_dae",
-    "TrainedDAE",
-    "sample_density",
-    "TRAINING_MODELS",
-    "track",
-    "NoiseLaw",
-    "GaussianNoise",
-    "LaplaceNoise",
-    "UniformBoxNoise",
-    "UniformBallNoise",
-    "CustomNoise",
-    "NOISE_NAMES",
-    "resolve_noise",
-]
+#: The public names of the submodules, and of :mod:`wgflow.dae.convolution` the result type of
+#: :func:`dae_posterior` (the names above are imported for ``wgflow.dae.<name>`` and listed
+#: once, in their module's ``__all__``).
+__all__ = ["PosteriorMean"]
+__all__ += _maps.__all__
+__all__ += _pushforward.__all__
+__all__ += _composition.__all__
+__all__ += _trained.__all__
+__all__ += _tracking.__all__
+__all__ += _noise.__all__

@@ -5,20 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..density import Density
 from ..errors import WgflowError, check_positive
 from ..grid import Grid
-
-
-def check_density(rho: Density, name: str = "rho") -> Density:
-    """Return ``rho`` if it is a :class:`~wgflow.density.Density` of positive mass."""
-    if not isinstance(rho, Density):
-        raise WgflowError(f"{name} must be a wgflow.Density, got {type(rho).__name__}")
-    if not rho.mass > 0.0:
-        raise WgflowError(
-            f"{name} has zero mass; accepted: a density with positive mass on its grid"
-        )
-    return rho
 
 
 def check_noise_time(t: float, name: str = "t") -> float:

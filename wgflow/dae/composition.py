@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import WgflowError, check_density
 from ..flows import BackwardHeat
 from ..result import SolveResult
 from ..solve import solve
 from . import tracking
-from ._checks import check_density, check_noise_time
+from ._checks import check_noise_time
 from .maps import dae_map, identity_map, interpolate_map
 from .noise import NoiseLike, resolve_noise
 from .pushforward import DEFAULT_MASS_TOL, PushforwardInfo, pushforward_with_info
@@ -106,7 +106,7 @@ def single(
         ``method="dae-single"``: ``densities[i] = Phi_t # mu0`` and ``maps[i] = Phi_t`` for
         ``t = times[i]``.
     """
-    rho0 = check_density(rho0, "rho0")
+    rho0 = check_density("rho0", rho0)
     ts = _noise_times(times, "times")
     law = resolve_noise(noise)
     densities, maps, infos = [rho0], [identity_map(rho0.grid)], []
@@ -172,7 +172,7 @@ def compose(
     deviations grows by about 2.4 per layer (1e-14 after 10 layers, 2e-3 after 30, 0.12 after
     40).  The layer maps themselves stay accurate where each layer's input has mass.
     """
-    rho0 = check_density(rho0, "rho0")
+    rho0 = check_density("rho0", rho0)
     ts = _noise_times(taus, "taus")
     law = resolve_noise(noise)
     grid = rho0.grid
@@ -186,7 +186,10 @@ def compose(
         densities.append(rho)
         maps.append(points.T.reshape((grid.ndim, *grid.shape)).copy())
         infos.append(info)
-    settings = {"noise": law.name, "quadrature": quadrature, "scheme": scheme, "taus": ts.tolist()}
+    settings = {
+        "noise": law.name, "quadrature": quadrature, "scheme": scheme,
+        "mass_tol": float(mass_tol), "taus": ts.tolist(),
+    }
     return _result(
         "dae-composition", np.concatenate([[0.0], np.cumsum(ts)]), densities, maps, infos,
         settings, track,

@@ -28,8 +28,9 @@ import numpy as np
 
 from .. import stencils
 from ..density import Density
+from ..errors import check_density
 from ..grid import Grid
-from ._checks import check_density, check_map_values, check_noise_time, check_samples, identity_map
+from ._checks import check_map_values, check_noise_time, check_samples, identity_map
 from .convolution import PosteriorMean, posterior_mean
 from .noise import NoiseLike, resolve_noise
 from .pushforward import pushforward
@@ -55,7 +56,7 @@ def dae_posterior(
     Same parameters as :func:`dae_map`; returns a
     :class:`~wgflow.dae.convolution.PosteriorMean` (``mean`` is the map).
     """
-    rho = check_density(rho)
+    rho = check_density("rho", rho)
     t = check_noise_time(t)
     law = resolve_noise(noise)
     return posterior_mean(rho, law, t, quadrature)
@@ -146,7 +147,7 @@ def score(rho: Density, acc: int = 4) -> np.ndarray:
         next to them the differences use ``log`` of a floor (the smallest positive value times
         ``1e-3``), so the score is large there but finite.
     """
-    rho = check_density(rho)
+    rho = check_density("rho", rho)
     values = rho.values
     positive = values > 0
     floor = 1e-3 * float(values[positive].min())
@@ -160,7 +161,7 @@ def score(rho: Density, acc: int = 4) -> np.ndarray:
 def laplacian(rho: Density, acc: int = 4) -> np.ndarray:
     """``Lap rho`` at the cell centres by finite differences of order ``acc`` (even,
     ``>= 2``), the limit of Theorem 2.4 (eq. 9)."""
-    return stencils.laplacian(check_density(rho).values, rho.grid.spacing, acc)
+    return stencils.laplacian(check_density("rho", rho).values, rho.grid.spacing, acc)
 
 
 def initial_velocity(
@@ -180,7 +181,7 @@ def initial_velocity(
     numpy.ndarray
         Values per unit volume per unit time, shape ``grid.shape``.
     """
-    rho = check_density(rho)
+    rho = check_density("rho", rho)
     pushed = pushforward(rho, dae_map(rho, t, noise, quadrature), scheme=scheme)
     return (pushed.values - rho.values) / float(t)
 
@@ -195,7 +196,7 @@ def map_l2_distance(
     eq. (7) ``Phi_t`` is the gradient of ``|x|^2 / 2 + t log(W_t * mu0)``, a convex function
     (its Hessian is the posterior covariance ``Cov[y | x~ = x] / t``).
     """
-    rho = check_density(rho)
+    rho = check_density("rho", rho)
     grid = rho.grid
     a = check_map_values(map_a, grid, "map_a")
     b = identity_map(grid) if map_b is None else check_map_values(map_b, grid, "map_b")

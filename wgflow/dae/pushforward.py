@@ -45,10 +45,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError, check_choice, check_positive
+from ..errors import WgflowError, check_choice, check_density, check_positive
 from ..grid import Grid
 from ..stencils import AxisStencil, LocalCubic, deposit_stencil, derivative, tensor_product
-from ._checks import check_density, check_map_values, identity_map
+from ._checks import check_map_values, identity_map
 
 __all__ = [
     "pushforward",
@@ -277,7 +277,7 @@ def pushforward_with_info(
     mass_tol: float = DEFAULT_MASS_TOL,
 ) -> tuple[Density, PushforwardInfo]:
     """:func:`pushforward` and its :class:`PushforwardInfo`."""
-    rho = check_density(rho)
+    rho = check_density("rho", rho)
     grid = rho.grid
     values = check_map_values(map_values, grid)
     check_choice("pushforward scheme", scheme, PUSHFORWARD_SCHEMES)

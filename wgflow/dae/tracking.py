@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import WgflowError, check_density
 from ..trackers import make_trackers
 
 __all__ = ["track"]
@@ -58,10 +58,7 @@ def track(
     if not densities:
         raise WgflowError("track needs at least one density")
     for i, rho in enumerate(densities):
-        if not isinstance(rho, Density):
-            raise WgflowError(
-                f"densities[{i}] must be a wgflow.Density, got {type(rho).__name__}"
-            )
+        check_density(f"densities[{i}]", rho)
         densities[0].grid.check_same(rho.grid, "the densities of a trajectory")
     stamps = np.arange(len(densities), dtype=float) if times is None else np.asarray(times, float)
     if stamps.shape != (len(densities),):

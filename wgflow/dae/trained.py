@@ -26,9 +26,9 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
 from ..density import Density
-from ..errors import WgflowError, check_choice, check_integer, check_positive
+from ..errors import WgflowError, check_choice, check_density, check_integer, check_positive
 from ..grid import Grid
-from ._checks import check_density, check_noise_time, check_samples
+from ._checks import check_noise_time, check_samples
 from .noise import NoiseLike, resolve_noise
 
 __all__ = ["TrainedDAE", "fit_dae", "sample_density", "TRAINING_MODELS"]
@@ -48,7 +48,7 @@ def sample_density(
     numpy.ndarray
         Shape ``(n, d)``.
     """
-    rho = check_density(rho)
+    rho = check_density("rho", rho)
     n = check_integer("n", n, 1)
     gen = np.random.default_rng(rng)
     grid = rho.grid

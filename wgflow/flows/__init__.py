@@ -5,10 +5,10 @@ from .base import (
     FiniteVolumeFlow,
     Flow,
     Fluxes,
+    JKODiscretisation,
     JKOFlow,
-    JKOScheme,
+    SpectralDiscretisation,
     SpectralFlow,
-    SpectralScheme,
 )
 from .continuity import Continuity
 from .forward import FokkerPlanck, Heat, PorousMedium
@@ -17,11 +17,11 @@ from .lagrangian import LagrangianFlow
 __all__ = [
     "Flow",
     "JKOFlow",
-    "JKOScheme",
+    "JKODiscretisation",
     "FiniteVolumeFlow",
     "Fluxes",
     "SpectralFlow",
-    "SpectralScheme",
+    "SpectralDiscretisation",
     "LagrangianFlow",
     "Heat",
     "PorousMedium",

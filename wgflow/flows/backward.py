@@ -40,7 +40,7 @@ from ..filters import FILTERS, local_quadratic_fit
 from ..functionals import Functional, ShannonEntropy, TsallisEntropy
 from ..grid import Grid
 from ..stencils import gradient_squared_and_laplacian
-from .base import JKOFlow, JKOScheme, SpectralFlow, SpectralScheme, reject_options
+from .base import JKODiscretisation, JKOFlow, SpectralDiscretisation, SpectralFlow, reject_options
 from .lagrangian import LagrangianFlow
 
 #: Fewest cells per axis of a backward flow's grid (one-sided second-order stencils).
@@ -119,14 +119,18 @@ class BackwardFlow(JKOFlow):
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
         """``P'(rho)`` of ``d_t rho = -Lap P(rho)`` (the local diffusivity)."""
 
-    def jko_scheme(self, rho0: Density, horizon: float | None, **options: Any) -> JKOScheme:
-        """The semi-implicit JKO discretisation (:class:`BackwardJKOScheme`; options
+    def jko_discretisation(
+        self, rho0: Density, horizon: float | None, **options: Any
+    ) -> JKODiscretisation:
+        """The semi-implicit JKO discretisation (:class:`BackwardJKODiscretisation`; options
         ``smoothing``, ``smoothing_filter``, ``roughness_limit``)."""
         smoothing = options.pop("smoothing", None)
         smoothing_filter = options.pop("smoothing_filter", None)
         roughness_limit = options.pop("roughness_limit", 0.05)
-        reject_options(self, "jko", options)
-        return BackwardJKOScheme(
+        reject_options(
+            self, "jko", options, ("smoothing", "smoothing_filter", "roughness_limit")
+        )
+        return BackwardJKODiscretisation(
             self, rho0, horizon, smoothing, smoothing_filter, roughness_limit
         )
 
@@ -164,11 +168,12 @@ class BackwardFlow(JKOFlow):
         roughness = float(np.abs(values - filtered).sum() / values.sum())
         return Regularised(values, grid, smoothing_filter, filtered, roughness)
 
-    def step_energy(self, regularised: Regularised, dt: float) -> Functional:
+    def step_energy(self, regularised: Regularised, dt: float, order: int = 2) -> Functional:
         """The linear functional ``∫ V_k rho`` of one semi-implicit JKO step of length
         ``dt`` from the regularised density (module docstring); ``V_k = +inf`` where
         ``rho~`` vanishes and the first variation is not finite there (Shannon), so no
-        mass goes there."""
+        mass goes there.  ``order=1`` leaves out the second-order terms (the step of the
+        frozen first variation alone)."""
         grid = regularised.grid
         filtered = np.maximum(regularised.smoothed, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -178,10 +183,11 @@ class BackwardFlow(JKOFlow):
         # finite value, i.e. the smallest phi, so the differences see no false wall there
         phi = -np.where(finite, variation, variation[finite].max())
         squared_gradient, laplacian = gradient_squared_and_laplacian(phi, grid.spacing)
+        correction_dt = dt if order == 2 else 0.0
         potential = (
             variation
-            + 0.5 * dt * self.pressure_derivative(filtered) * laplacian
-            + 0.75 * dt * squared_gradient
+            + 0.5 * correction_dt * self.pressure_derivative(filtered) * laplacian
+            + 0.75 * correction_dt * squared_gradient
         )
         return LinearisedEnergy(np.where(finite, potential, np.inf))
 
@@ -191,7 +197,7 @@ class BackwardFlow(JKOFlow):
         """The entropy this flow decreases."""
 
 
-class BackwardJKOScheme(JKOScheme):
+class BackwardJKODiscretisation(JKODiscretisation):
     """The semi-implicit JKO discretisation of a backward flow (module docstring).
 
     Each step freezes the first variation at the regularised current density
@@ -258,14 +264,38 @@ class BackwardJKOScheme(JKOScheme):
     def _regularise(self, values: np.ndarray, grid: Grid) -> Regularised:
         return self.flow.regularise(values, grid, self.smoothing, self.smoothing_filter)
 
-    def step_energy(self, rho: Density, dt: float) -> Functional:
+    def step_energy(
+        self, rho: Density, dt: float, *, order: int | None = None,
+        smoothing: float | None = None,
+    ) -> Functional:
         """The step's linear functional from the regularisation of ``rho`` (the one the
-        roughness check computed after the last step when it belongs to ``rho``)."""
+        roughness check computed after the last step when it belongs to ``rho``).
+
+        Parameters
+        ----------
+        rho : Density
+            The current density.
+        dt : float
+            The step length.
+        order : {1, 2}, optional
+            2 (the default): the second-order step of the module docstring; 1: the frozen
+            first variation alone.  With ``smoothing``, the variants of a step from one
+            state that error estimates compare.
+        smoothing : float, optional
+            Another regularisation length for this step only (default: the run's).
+        """
+        order = 2 if order is None else check_choice("order", order, (1, 2))
+        if smoothing is not None and smoothing != self.smoothing:
+            other = self.flow.regularise(
+                rho.values, rho.grid, check_positive("smoothing", smoothing),
+                self.smoothing_filter,
+            )
+            return self.flow.step_energy(other, dt, order)
         if self._regularised is None or not np.array_equal(self._regularised.values, rho.values):
             self._regularised = self._regularise(rho.values, rho.grid)
         if self._initial_roughness is None:
             self._initial_roughness = self._regularised.roughness
-        return self.flow.step_energy(self._regularised, dt)
+        return self.flow.step_energy(self._regularised, dt, order)
 
     def check(self, values: np.ndarray, grid: Grid) -> None:
         """Stop a backward flow whose density has become rough.
@@ -322,7 +352,7 @@ class LinearisedEnergy(Functional):
 AMPLIFIED_NOISE_LIMIT = 1e-2
 
 
-class BackwardHeatSpectralScheme(SpectralScheme):
+class BackwardHeatSpectralDiscretisation(SpectralDiscretisation):
     """The backward heat semigroup on cosine coefficients with a noise-level cut-off.
 
     Mode k grows like ``exp(|k|^2 t)``, which amplifies the data's round-off without bound.
@@ -378,10 +408,10 @@ class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
         """``v = grad log rho``: the continuous DAE (eq. (10)), coefficient 1."""
         return np.ones_like(values)
 
-    def spectral_scheme(self, rho0: Density, **options: Any) -> SpectralScheme:
+    def spectral_discretisation(self, rho0: Density, **options: Any) -> SpectralDiscretisation:
         noise_level = options.pop("noise_level", 1e-13)
-        reject_options(self, "spectral", options)
-        return BackwardHeatSpectralScheme(noise_level)
+        reject_options(self, "spectral", options, ("noise_level",))
+        return BackwardHeatSpectralDiscretisation(noise_level)
 
 
 class BackwardPorousMedium(BackwardFlow):
@@ -439,17 +469,19 @@ class BackwardPorousMedium(BackwardFlow):
             values, grid, smoothing_filter, fitted, roughness, gradient, laplacian
         )
 
-    def step_energy(self, regularised: Regularised, dt: float) -> Functional:
+    def step_energy(self, regularised: Regularised, dt: float, order: int = 2) -> Functional:
         """The step's linear functional; with ``"local-quadratic"`` the potential of the
-        class docstring, otherwise :meth:`BackwardFlow.step_energy`."""
+        class docstring, otherwise :meth:`BackwardFlow.step_energy`; ``order=1`` leaves out
+        the second-order terms."""
         if regularised.gradient is None or regularised.laplacian is None:
-            return super().step_energy(regularised, dt)
+            return super().step_energy(regularised, dt, order)
         m = self.m
         fitted = regularised.smoothed
+        correction_dt = dt if order == 2 else 0.0
         potential = (
             1.0 / (m - 1.0) - fitted
-            + 0.5 * dt * (m - 1.0) * fitted * regularised.laplacian
-            + 0.75 * dt * sum(g * g for g in regularised.gradient)
+            + 0.5 * correction_dt * (m - 1.0) * fitted * regularised.laplacian
+            + 0.75 * correction_dt * sum(g * g for g in regularised.gradient)
         )
         inside = (regularised.values > 0) & (fitted > 0)
         return LinearisedEnergy(np.where(inside, potential, np.inf))

@@ -6,11 +6,11 @@ A flow is an evolution equation for a density, usually the Wasserstein gradient 
 *discretisation* through one of the interfaces below, and a flow runs with every solver
 whose interface it implements (the registry :data:`wgflow.solvers.SOLVERS`):
 
-- :class:`JKOFlow` -- :meth:`~JKOFlow.jko_scheme` gives the functional of each JKO step
+- :class:`JKOFlow` -- :meth:`~JKOFlow.jko_discretisation` gives the functional of each JKO step
   (value, first variation, KL-proximal map) and checks each new density;
 - :class:`FiniteVolumeFlow` -- :meth:`~FiniteVolumeFlow.finite_volume_fluxes` gives the
   fluxes at the interior cell faces and the explicit stability rate;
-- :class:`SpectralFlow` -- :meth:`~SpectralFlow.spectral_scheme` evolves the cosine
+- :class:`SpectralFlow` -- :meth:`~SpectralFlow.spectral_discretisation` evolves the cosine
   coefficients of the density.
 
 A new flow is a class that implements the interfaces of the solvers it should run with; no
@@ -25,17 +25,22 @@ from typing import Any
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import UnknownOptionError, WgflowError
 from ..functionals import Functional
 from ..grid import Grid
 
 
-def reject_options(flow: Flow, method: str, options: dict[str, Any]) -> None:
-    """Raise if a flow's discretisation for ``method`` received options it does not take."""
+def reject_options(
+    flow: Flow, method: str, options: dict[str, Any], accepted: tuple[str, ...] = ()
+) -> None:
+    """Raise :class:`~wgflow.errors.UnknownOptionError` if a flow's discretisation for
+    ``method`` received options it does not take (``accepted`` are those it takes)."""
     if options:
-        raise WgflowError(
-            f"the {flow.name} flow takes no option {', '.join(map(repr, sorted(options)))} "
-            f"with method {method!r}"
+        names = tuple(sorted(options))
+        raise UnknownOptionError(
+            f"the {flow.name} flow takes no option {', '.join(map(repr, names))} with method "
+            f"{method!r}; accepted: {', '.join(map(repr, accepted)) or 'none'}",
+            names, accepted,
         )
 
 
@@ -68,7 +73,7 @@ class Flow(ABC):
         return f"{type(self).__name__}()"
 
 
-class JKOScheme:
+class JKODiscretisation:
     """What a JKO run asks of its flow, from one initial density on: the functional of each
     step, and a check of each new density.
 
@@ -91,9 +96,22 @@ class JKOScheme:
         #: Per-step diagnostics (lists), merged into the solver's ``statistics``.
         self.statistics: dict[str, Any] = {}
 
-    def step_energy(self, rho: Density, dt: float) -> Functional:
+    def step_energy(
+        self, rho: Density, dt: float, *, order: int | None = None,
+        smoothing: float | None = None,
+    ) -> Functional:
         """The functional whose Wasserstein proximal step of length ``dt`` from ``rho`` is
-        the next density."""
+        the next density.
+
+        ``order`` and ``smoothing`` select a variant of the step (another order in ``dt``,
+        another regularisation length: what error estimates compare) in discretisations
+        that have them; ``None`` is the run's own step.  A fixed energy has no variant,
+        and asking for one is an error.
+        """
+        if order is not None or smoothing is not None:
+            raise WgflowError(
+                f"the JKO step of {self.energy.name} has no variants (order, smoothing)"
+            )
         return self.energy
 
     def check(self, values: np.ndarray, grid: Grid) -> None:
@@ -108,7 +126,9 @@ class JKOScheme:
 class JKOFlow(Flow):
     """A flow the JKO solver integrates (``method="jko"``)."""
 
-    def jko_scheme(self, rho0: Density, horizon: float | None, **options: Any) -> JKOScheme:
+    def jko_discretisation(
+        self, rho0: Density, horizon: float | None, **options: Any
+    ) -> JKODiscretisation:
         """The discretisation of a JKO run from ``rho0`` to time ``horizon``.
 
         Gradient flows of a fixed energy take no options; flows that freeze or regularise
@@ -118,7 +138,7 @@ class JKOFlow(Flow):
         energy = self.energy
         if energy is None:
             raise WgflowError(f"the {self.name} flow has no energy for a JKO step")
-        return JKOScheme(energy, rho0.grid)
+        return JKODiscretisation(energy, rho0.grid)
 
 
 class Fluxes(ABC):
@@ -157,7 +177,7 @@ class FiniteVolumeFlow(Flow):
         """The fluxes of this flow on ``grid`` (checked at the initial time ``t0``)."""
 
 
-class SpectralScheme(ABC):
+class SpectralDiscretisation(ABC):
     """The evolution of the cosine coefficients of a density (what the spectral solver
     asks of a flow)."""
 
@@ -180,5 +200,5 @@ class SpectralFlow(Flow):
     """A flow the cosine-series solver integrates (``method="spectral"``)."""
 
     @abstractmethod
-    def spectral_scheme(self, rho0: Density, **options: Any) -> SpectralScheme:
+    def spectral_discretisation(self, rho0: Density, **options: Any) -> SpectralDiscretisation:
         """The spectral discretisation of a run from ``rho0``."""

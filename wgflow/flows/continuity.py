@@ -143,7 +143,7 @@ class Continuity(FiniteVolumeFlow):
             If ``order`` is not 1 or 2, or the velocity is not finite at ``t0``.
         """
         order = options.pop("order", 1)
-        reject_options(self, "finite-volume", options)
+        reject_options(self, "finite-volume", options, ("order",))
         if isinstance(order, bool) or order not in (1, 2):
             raise WgflowError(f"order must be 1 (upwind) or 2 (minmod MUSCL), got {order!r}")
         for axis, v in enumerate(self.face_velocities(t0, grid)):

@@ -11,11 +11,18 @@ from ..density import Density
 from ..errors import check_exponent
 from ..functionals import Functional, InternalEnergy, PotentialEnergy, ShannonEntropy
 from ..grid import Grid
-from .base import FiniteVolumeFlow, Fluxes, JKOFlow, SpectralFlow, SpectralScheme, reject_options
+from .base import (
+    FiniteVolumeFlow,
+    Fluxes,
+    JKOFlow,
+    SpectralDiscretisation,
+    SpectralFlow,
+    reject_options,
+)
 from .fluxes import PressureDiffusionFluxes, ScharfetterGummelFluxes
 
 
-class HeatSpectralScheme(SpectralScheme):
+class HeatSpectralDiscretisation(SpectralDiscretisation):
     """The heat semigroup on cosine coefficients: mode k decays like ``exp(-|k|^2 t)``."""
 
     def __init__(self) -> None:
@@ -45,9 +52,9 @@ class Heat(JKOFlow, FiniteVolumeFlow, SpectralFlow):
         reject_options(self, "finite-volume", options)
         return PressureDiffusionFluxes(grid, lambda rho: rho, lambda rho: 1.0, "centred")
 
-    def spectral_scheme(self, rho0: Density, **options: Any) -> SpectralScheme:
+    def spectral_discretisation(self, rho0: Density, **options: Any) -> SpectralDiscretisation:
         reject_options(self, "spectral", options)
-        return HeatSpectralScheme()
+        return HeatSpectralDiscretisation()
 
 
 class PorousMedium(JKOFlow, FiniteVolumeFlow):

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import WgflowError, check_density
 from ..grid import Grid
 
 
@@ -84,12 +84,12 @@ class Functional(ABC):
     # -- public evaluation on densities -------------------------------------------------
     def __call__(self, rho: Density) -> float:
         """Value ``F[rho]``."""
-        _check_density(rho)
+        check_density("rho", rho)
         return float(self.evaluate(rho.values, rho.grid))
 
     def first_variation(self, rho: Density) -> np.ndarray:
         """First variation ``dF/drho`` of F at ``rho`` (array of shape ``grid.shape``)."""
-        _check_density(rho)
+        check_density("rho", rho)
         return self.variation(rho.values, rho.grid)
 
     # -- algebra -------------------------------------------------------------------------
@@ -110,11 +110,6 @@ class Functional(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
-
-
-def _check_density(rho: object) -> None:
-    if not isinstance(rho, Density):
-        raise WgflowError(f"functionals take a wgflow.Density, got {type(rho).__name__}")
 
 
 class ScaledFunctional(Functional):

@@ -5,12 +5,13 @@ that is ``d_t mu = div(mu grad dF/dmu)``.  For the Shannon entropy
 ``H = -∫ mu log mu`` the flow of ``H`` is the backward heat equation (eq. (16), the
 paper's eq. (11)), and the heat equation is the flow of ``-H``.
 
-Sign note.  The paper (section 4.2) calls ``H^a = ∫ (mu^a - mu) / (a - 1)`` "the Rényi
-entropy" and writes ``grad H^a = Lap mu^a``; with its own convention
+Sign note.  The paper (section 4.2) calls ``H^alpha = ∫ (mu^alpha - mu) / (alpha - 1)``
+"the Rényi entropy" and writes ``grad H^alpha = Lap mu^alpha``; with its own convention
 ``grad H = Lap mu`` for the Shannon entropy (section 4.1) the consistent statement is that
-``H^a = -S_a``, where ``S_a = ∫ (mu - mu^a) / (a - 1)`` is the Tsallis entropy used here,
-and that the backward porous-medium equation (17) ``d_t mu = -Lap mu^a`` is the
-Wasserstein gradient flow that *decreases* ``S_a``.  Both ``S_a`` and the Rényi entropy
+``H^alpha = -S_a`` for ``a = alpha``, where ``S_a = ∫ (mu - mu^a) / (a - 1)`` is the
+Tsallis entropy of order ``a`` used here, and that the backward porous-medium equation (17)
+``d_t mu = -Lap mu^m`` (exponent ``m``, the paper's alpha) is the Wasserstein gradient flow
+that *decreases* the Tsallis entropy of order ``a = m``.  Both ``S_a`` and the Rényi entropy
 ``R_a = log(∫ mu^a) / (1 - a)`` tend to ``H`` as ``a -> 1``; all three increase along the
 heat flow and decrease along the backward heat equation.
 """
@@ -71,9 +72,10 @@ class TsallisEntropy(Functional):
     """Tsallis entropy ``S_a[rho] = ∫ (rho - rho^a) / (a - 1)``, ``a > 0``, ``a != 1``.
 
     First variation ``(1 - a rho^(a-1)) / (a - 1)``.  The backward porous-medium equation
-    (17) ``d_t rho = -Lap rho^a`` is the Wasserstein gradient flow (eq. (15)) of ``S_a``
-    (see the module's sign note).  ``weight * S_a`` has a KL-proximal map for
-    ``weight < 0`` and ``a > 1``: it is ``|weight| ∫ rho^a / (a - 1)`` plus a linear term.
+    (17) ``d_t rho = -Lap rho^m`` is the Wasserstein gradient flow (eq. (15)) of the Tsallis
+    entropy of order ``a = m`` (see the module's sign note).  ``weight * S_a`` has a
+    KL-proximal map for ``weight < 0`` and ``a > 1``: it is ``|weight| ∫ rho^a / (a - 1)``
+    plus a linear term.
 
     Parameters
     ----------

@@ -218,10 +218,11 @@ class Gaussian:
     def tsallis_entropy(self, a: float) -> float:
         """Tsallis entropy ``S_a = ∫ (mu - mu^a) / (a - 1) = (1 - ∫ mu^a) / (a - 1)``.
 
-        This is minus the paper's "Rényi entropy" ``H^a`` of section 4.2: the backward
-        porous-medium flow, eq. (17), is the descent of ``S_a`` (the paper's ``grad H^a =
-        Lap mu^a`` read with its own sign convention ``grad H = Lap mu`` for the Shannon
-        entropy).
+        This is minus the paper's "Rényi entropy" ``H^alpha`` of section 4.2 (``alpha = a``):
+        the backward porous-medium flow, eq. (17) ``d_t mu = -Lap mu^m``, is the descent of
+        the Tsallis entropy of order ``a = m`` (the paper's ``grad H^alpha = Lap mu^alpha``,
+        its exponent alpha being ``m``, read with its own sign convention ``grad H = Lap mu``
+        for the Shannon entropy).
 
         Parameters
         ----------

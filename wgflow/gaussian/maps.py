@@ -7,22 +7,11 @@ variance or time ``t`` (or the layer variances ``taus``), then the points, like
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..errors import WgflowError
+from ..errors import WgflowError, check_nonnegative
 from .distribution import Gaussian, as_float_array, check_gaussian
-
-
-def check_time(t: float) -> float:
-    """Return ``t`` as a float if it is a finite real number ``>= 0``, else raise."""
-    if isinstance(t, bool) or not isinstance(t, numbers.Real):
-        raise WgflowError(f"t must be a real number >= 0, got {t!r}")
-    if not np.isfinite(t) or t < 0.0:
-        raise WgflowError(f"t must be a finite number >= 0, got {float(t)!r}")
-    return float(t)
 
 
 def check_positive_vector(name: str, values: ArrayLike, what: str, min_size: int) -> np.ndarray:
@@ -59,7 +48,7 @@ def singular_time(cov: ArrayLike | Gaussian) -> float:
 
 
 def _check_continuous_time(g: Gaussian, t: float) -> float:
-    t, ts = check_time(t), singular_time(g)
+    t, ts = check_nonnegative("t", t), singular_time(g)
     if t >= ts:
         raise WgflowError(
             f"t = {t!r} is at or past the singular time lambda_min(S0)/2 = {ts!r} of the "
@@ -115,7 +104,7 @@ def dae_map(g: Gaussian, t: float, points: ArrayLike) -> np.ndarray:
         ``Phi_t(x)``, same shape as ``points``.  Defined for every ``t``: unlike eq. (12) the
         DAE never reaches a singularity (section 3.3).
     """
-    g, t = check_gaussian("g", g), check_time(t)
+    g, t = check_gaussian("g", g), check_nonnegative("t", t)
     flat, shape = g.flatten(points)
     if t == 0.0:
         return flat.copy().reshape(shape)
@@ -144,7 +133,7 @@ def dae_potential(g: Gaussian, t: float, points: ArrayLike) -> np.ndarray:
     numpy.ndarray
         Shape ``(...)`` (1-D scalar points: the shape of ``points``).
     """
-    g, t = check_gaussian("g", g), check_time(t)
+    g, t = check_gaussian("g", g), check_nonnegative("t", t)
     flat, shape = g.flatten(points)
     out = 0.5 * np.sum(flat * flat, axis=1)
     if t > 0.0:
@@ -191,7 +180,7 @@ def dae_pushforward(g: Gaussian, t: float) -> Gaussian:
         ``N(m0, S0 (I + t S0^{-1})^{-2})``; eigenvalue ``lam`` of ``S0`` becomes
         ``lam^3 / (lam + t)^2``, which stays positive for every ``t``.
     """
-    g, t = check_gaussian("g", g), check_time(t)
+    g, t = check_gaussian("g", g), check_nonnegative("t", t)
     lam = g.eigenvalues
     return g.with_eigenvalues(lam * (lam / (lam + t)) ** 2)
 
@@ -323,7 +312,7 @@ def dae_velocity(g: Gaussian, t: float, points: ArrayLike) -> np.ndarray:
     numpy.ndarray
         Same shape as ``points``.
     """
-    g, t = check_gaussian("g", g), check_time(t)
+    g, t = check_gaussian("g", g), check_nonnegative("t", t)
     flat, shape = g.flatten(points)
     y = (flat - g.mean) @ g.eigenvectors
     return (-(y / (g.eigenvalues + t)) @ g.eigenvectors.T).reshape(shape)

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..density import Density
-from ..errors import WgflowError
+from ..errors import check_density
 from ..result import SolveResult
 from ._checks import Curve, check_densities, check_result, check_times, select
 from .figures import FigureLike, new_figure, root
@@ -71,10 +71,7 @@ def plot_result(
     densities = check_densities(result.densities)
     times = check_times(result.times, len(densities))
     if exact_final is not None:
-        if not isinstance(exact_final, Density):
-            raise WgflowError(
-                f"exact_final must be a wgflow Density, got {type(exact_final).__name__}"
-            )
+        check_density("exact_final", exact_final)
         result.grid.check_same(exact_final.grid, "the result and exact_final")
     ndim = result.grid.ndim
     chosen = select(len(densities), max_snapshots)

@@ -10,14 +10,18 @@ implements it.
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from ..density import Density
-from ..errors import StepFailure, WgflowError, check_positive
+from ..errors import StepFailure, UnknownOptionError, WgflowError, check_positive
 from ..flows import Flow
+
+T = TypeVar("T")
 
 #: Relative change of mass above which a step is declared to have lost mass.
 MASS_TOLERANCE = 1e-8
@@ -83,10 +87,39 @@ class Solver(ABC):
     @property
     def rho(self) -> Density:
         """The current density (computed on demand by solvers whose :meth:`advance` moves
-        another state, such as a flow map)."""
+        another state, such as a flow map).
+
+        Raises
+        ------
+        StepFailure
+            If the density computed on demand cannot be had, is not finite, has negative
+            values or has lost mass (:func:`wgflow.solve` then ends the run with
+            ``success=False``).
+        """
         if self._rho is None:
-            self._rho = Density(self.grid, self.density_values())
+            values = self.density_values()
+            _check_state(values * self.grid.cell_volume, self.mass0)
+            self._rho = Density(self.grid, values)
         return self._rho
+
+    @classmethod
+    def option_names(cls) -> tuple[str, ...]:
+        """The keyword options of this solver's constructor (besides the flow's own)."""
+        parameters = inspect.signature(cls.__init__).parameters.values()
+        return tuple(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+    def discretise(self, factory: Callable[..., T], *args: Any, **options: Any) -> T:
+        """Ask the flow for its discretisation, ``factory(*args, **options)``; an unknown
+        option is reported with all that this method accepts (the solver's and the flow's)."""
+        try:
+            return factory(*args, **options)
+        except UnknownOptionError as error:
+            accepted = sorted({*self.option_names(), *error.accepted})
+            raise WgflowError(
+                f"unknown option {', '.join(map(repr, error.names))} for method "
+                f"{self.method!r} with the {self.flow.name} flow; accepted: "
+                f"{', '.join(map(repr, accepted))}"
+            ) from None
 
     @abstractmethod
     def advance(self, dt: float) -> np.ndarray | None:
@@ -95,8 +128,9 @@ class Solver(ABC):
         (:meth:`density_values`); raise :class:`~wgflow.errors.StepFailure`."""
 
     def density_values(self) -> np.ndarray:
-        """The current values, for solvers whose :meth:`advance` returns ``None``: they must
-        be non-negative and keep the mass (no check is made here)."""
+        """The current values, for solvers whose :meth:`advance` returns ``None`` (checked
+        like the values :meth:`advance` returns); raise
+        :class:`~wgflow.errors.StepFailure` if they cannot be computed."""
         raise NotImplementedError(f"{type(self).__name__} returns its values from advance()")
 
     def settings(self) -> dict[str, Any]:
@@ -108,15 +142,26 @@ class Solver(ABC):
         ``(d, *grid.shape)``, for solvers that track one (``None`` here)."""
         return None
 
+    def fail(self, message: str) -> None:
+        """Stop the solver: ``status = "failed"`` with ``message``; it takes no more steps."""
+        self.status = "failed"
+        self.message = message
+
     def step(self, dt: float) -> bool:
-        """Advance by ``dt``; on failure keep the last good state, set status and message."""
+        """Advance by ``dt``; on failure keep the last good state, set status and message.
+
+        A failed solver takes no more steps (``False``).  The per-step lists of
+        ``statistics`` then hold one more entry than ``statistics["steps"]``: the failed
+        attempt's, which says why it failed.
+        """
+        if self.status == "failed":
+            return False
         try:
             values = self.advance(dt)
             if values is not None:
                 _check_state(values * self.grid.cell_volume, self.mass0)
         except StepFailure as failure:
-            self.status = "failed"
-            self.message = f"step from t = {self.t:.6g} to t = {self.t + dt:.6g} failed: {failure}"
+            self.fail(f"step from t = {self.t:.6g} to t = {self.t + dt:.6g} failed: {failure}")
             return False
         self._rho = None if values is None else Density(self.grid, values)
         self.t += dt

@@ -100,7 +100,7 @@ class FiniteVolumeSolver(Solver):
             )
         self.cfl = cfl
         self.max_substeps = check_integer("max_substeps", max_substeps)
-        self.fluxes = flow.finite_volume_fluxes(rho0.grid, self.t, **options)
+        self.fluxes = self.discretise(flow.finite_volume_fluxes, rho0.grid, self.t, **options)
         self.statistics.update(substeps=[], max_rate=[])
         self._last_rate: float | None = None
 

@@ -1,17 +1,17 @@
 """The entropic JKO scheme (Jordan–Kinderlehrer–Otto with entropic transport).
 
 Each step is the Wasserstein proximal step of a functional F supplied by the flow
-(:meth:`wgflow.flows.JKOFlow.jko_scheme`: the flow's energy for the forward flows, a
+(:meth:`wgflow.flows.JKOFlow.jko_discretisation`: the flow's energy for the forward flows, a
 frozen linear functional for the backward ones)
 
-    rho_{k+1} = argmin_rho  F(rho) + D_gamma(rho_k, rho) / (2 tau),
+    rho_{k+1} = argmin_rho  F(rho) + D_gamma(rho_k, rho) / (2 dt),
 
 solved by generalized Sinkhorn scalings
 (:func:`~wgflow.solvers.sinkhorn.entropic_proximal_step`) with a Gibbs kernel from
 :mod:`wgflow.transport` (POT's backend).
 
 Plain entropic JKO uses ``D_gamma = W_gamma``, whose blur adds about ``gamma/2`` of
-variance per step, i.e. an extra diffusion ``gamma/(4 tau) Lap rho``.  By default
+variance per step, i.e. an extra diffusion ``gamma/(4 dt) Lap rho``.  By default
 wgflow *debiases* the step: ``D_gamma = W_gamma(rho_k, rho) - W_gamma(rho, rho) / 2``
 (the rho-dependent part of the Sinkhorn divergence, Feydy et al. 2019), which removes
 the blur to first order in gamma.  The subtracted term is concave, so it is linearised
@@ -31,7 +31,14 @@ from typing import Any
 import numpy as np
 
 from ..density import Density
-from ..errors import ConvergenceWarning, StepFailure, check_integer, check_positive
+from ..errors import (
+    ConvergenceWarning,
+    StepFailure,
+    WgflowError,
+    check_bool,
+    check_integer,
+    check_positive,
+)
 from ..flows import JKOFlow
 from ..functionals import Functional
 from ..grid import Grid
@@ -78,7 +85,7 @@ class JKOSolver(Solver):
         Initial time.
     horizon : float, optional
         The run's final time (:func:`wgflow.solve` passes ``t_end``), passed to the flow's
-        scheme.
+        discretisation.
     gamma : float, optional
         Entropic regularisation in squared length units; default ``gamma_factor h_min^2``.
     gamma_factor : float
@@ -102,7 +109,7 @@ class JKOSolver(Solver):
     **options
         The flow's own options, e.g. ``smoothing``, ``smoothing_filter`` and
         ``roughness_limit`` of the backward flows
-        (:class:`~wgflow.flows.backward.BackwardJKOScheme`).
+        (:class:`~wgflow.flows.backward.BackwardJKODiscretisation`).
     """
 
     method = "jko"
@@ -127,8 +134,15 @@ class JKOSolver(Solver):
     ):
         super().__init__(flow, rho0, t0, horizon)
         grid = rho0.grid
-        self.scheme = flow.jko_scheme(rho0, self.horizon, **options)
-        self.debias = bool(debias)
+        self.discretisation = self.discretise(
+            flow.jko_discretisation, rho0, self.horizon, **options
+        )
+        self.debias = check_bool("debias", debias)
+        if gamma is not None and gamma_factor is not None:
+            raise WgflowError(
+                f"give gamma or gamma_factor, not both (got gamma = {gamma!r}, gamma_factor = "
+                f"{gamma_factor!r})"
+            )
         if gamma is None:
             factor = (2.0 if self.debias else 1.0) if gamma_factor is None else gamma_factor
             gamma = check_positive("gamma_factor", factor) * min(grid.spacing) ** 2
@@ -138,11 +152,11 @@ class JKOSolver(Solver):
         self.sinkhorn_max_iter = check_integer("sinkhorn_max_iter", sinkhorn_max_iter, 1)
         self.kernel = make_kernel(grid, self.gamma, kernel)
         self.kernel_kind = kernel
-        self.log_domain = bool(log_domain)
+        self.log_domain = check_bool("log_domain", log_domain)
         self._warm_log_b: np.ndarray | None = None
         self._warm_log_u: np.ndarray | None = None
         self.statistics.update(
-            self.scheme.statistics,
+            self.discretisation.statistics,
             sinkhorn_iterations=[], marginal_error=[], log_domain_steps=0, unconverged_steps=0,
         )
 
@@ -152,15 +166,16 @@ class JKOSolver(Solver):
             "debias": self.debias,
             "debias_iterations": self.debias_iterations if self.debias else 0,
             "kernel": self.kernel_kind,
-            **self.scheme.settings(),
+            **self.discretisation.settings(),
             "sinkhorn_tol": self.sinkhorn_tol,
             "sinkhorn_max_iter": self.sinkhorn_max_iter,
+            "log_domain": self.log_domain,
         }
 
     def advance(self, dt: float) -> np.ndarray:
         grid = self.rho.grid
         weight = 2.0 * dt / self.gamma
-        energy = self.scheme.step_energy(self.rho, dt)
+        energy = self.discretisation.step_energy(self.rho, dt)
         masses0 = self.rho.masses
         sweeps = 0
         if not self.debias:
@@ -183,7 +198,7 @@ class JKOSolver(Solver):
                 sweeps += result.iterations + symmetric_sweeps
         self._record(result, sweeps)
         values = result.masses / grid.cell_volume
-        self.scheme.check(values, grid)
+        self.discretisation.check(values, grid)
         return values
 
     def _solve(

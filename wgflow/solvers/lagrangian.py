@@ -48,10 +48,11 @@ import numpy as np
 from ..dae.maps import identity_map
 from ..dae.pushforward import PUSHFORWARD_SCHEMES, pushforward_with_info
 from ..density import Density
-from ..errors import StepFailure, check_choice, check_integer, check_positive
+from ..errors import StepFailure, WgflowError, check_choice, check_integer, check_positive
 from ..filters import spectral_lowpass
 from ..flows import LagrangianFlow
 from ..flows.base import reject_options
+from ..stencils import derivative
 from .base import Solver
 
 #: Largest number of cells the Lagrangian characteristics may cross in one (sub)step, per
@@ -71,16 +72,6 @@ def _taper(values: np.ndarray) -> np.ndarray:
         level = np.log(np.maximum(values, 1e-300) / float(values.max()))
     s = np.clip((level - math.log(_EMPTY)) / (math.log(_FULL) - math.log(_EMPTY)), 0.0, 1.0)
     return s * s * (3.0 - 2.0 * s)
-
-
-def _derivative(f: np.ndarray, axis: int, h: float, acc: int) -> np.ndarray:
-    """``d f / d x_axis``: central of order ``acc`` (2 or 4) inside, second order in the two
-    end cells (module docstring)."""
-    out = np.gradient(f, h, axis=axis, edge_order=2)
-    if acc == 4 and f.shape[axis] >= 5:
-        g, o = np.moveaxis(f, axis, 0), np.moveaxis(out, axis, 0)
-        o[2:-2] = (g[:-4] - 8.0 * g[1:-3] + 8.0 * g[3:-1] - g[4:]) / (12.0 * h)
-    return out
 
 
 class LagrangianSolver(Solver):
@@ -143,7 +134,7 @@ class LagrangianSolver(Solver):
         **options: Any,
     ):
         super().__init__(flow, rho0, t0, horizon)
-        reject_options(flow, self.method, options)
+        self.discretise(reject_options, flow, self.method, options)
         self.score_coefficient = flow.score_coefficient
         grid = rho0.grid
         self.smoothing = (
@@ -161,7 +152,9 @@ class LagrangianSolver(Solver):
         self.grad_log0 = self._gradient(log0)
         self.taper = _taper(rho0.values)
         self.phi = identity_map(grid)
-        self.statistics.update(extra_substeps=0, pushforward_schemes=[], mass_defects=[])
+        self.statistics.update(
+            extra_substeps=0, pushforward_times=[], pushforward_schemes=[], mass_defects=[]
+        )
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -177,7 +170,9 @@ class LagrangianSolver(Solver):
     def _gradient(self, f: np.ndarray) -> np.ndarray:
         """``grad f`` on the initial grid, shape ``(d, *grid.shape)`` (module docstring)."""
         grid = self.rho0.grid
-        return np.stack([_derivative(f, k, h, self.acc) for k, h in enumerate(grid.spacing)])
+        return np.stack([
+            derivative(f, k, h, self.acc, wall_acc=2) for k, h in enumerate(grid.spacing)
+        ])
 
     def _jacobian(self, phi: np.ndarray) -> np.ndarray:
         """``J[..., k, l] = d phi_k / d x_l``, shape ``(*grid.shape, d, d)``."""
@@ -255,8 +250,15 @@ class LagrangianSolver(Solver):
 
     def density_values(self) -> np.ndarray:
         """The pushforward ``phi_t # mu0`` (:func:`wgflow.dae.pushforward`, option
-        ``scheme``); its scheme and mass defect are recorded in ``statistics``."""
-        pushed, info = pushforward_with_info(self.rho0, self.phi, self.scheme)
+        ``scheme``), computed only for the densities asked for: its time, scheme and mass
+        defect are recorded in ``statistics`` (``pushforward_times``, ...)."""
+        try:
+            pushed, info = pushforward_with_info(self.rho0, self.phi, self.scheme)
+        except WgflowError as error:
+            raise StepFailure(
+                f"the pushforward of the flow map fails: {error}"
+            ) from error
+        self.statistics["pushforward_times"].append(self.t)
         self.statistics["pushforward_schemes"].append(info.scheme)
         self.statistics["mass_defects"].append(info.mass_defect)
         return pushed.values

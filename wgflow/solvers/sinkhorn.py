@@ -2,9 +2,9 @@
 
 Peyré (2015), "Entropic approximation of Wasserstein gradient flows": with cell masses
 ``a0 = mu_k``, cost ``C_ij = |x_i - x_j|^2``, Gibbs kernel ``K = exp(-C / gamma)`` and
-``sigma = 2 tau / gamma``, the step
+``sigma = 2 dt / gamma``, the step
 
-    min_q  F(q) + W_gamma(a0, q) / (2 tau),
+    min_q  F(q) + W_gamma(a0, q) / (2 dt),
     W_gamma(a0, q) = min { <C, P> + gamma sum P (log P - 1) : P 1 = a0, P^T 1 = q }
 
 is solved by the scalings ``P = diag(a) K diag(b)``:

@@ -3,7 +3,7 @@
 On the box with no-flux walls the Laplacian is diagonal in the cosine basis
 ``prod_i cos(pi k_i (x_i - a_i) / L_i)`` (the type-II DCT of the cell values), with
 eigenvalue ``-|k|^2 = -sum_i (pi k_i / L_i)^2``.  The flow supplies the evolution of the
-coefficients (:class:`wgflow.flows.SpectralScheme`: the heat flow multiplies coefficient k
+coefficients (:class:`wgflow.flows.SpectralDiscretisation`: the heat flow multiplies coefficient k
 by ``exp(-|k|^2 t)``; the backward heat flow by ``exp(+|k|^2 t)`` on the modes its
 noise-level cut-off keeps); the solver transforms, evolves from the initial coefficients
 (exact in time) and transforms back.
@@ -33,7 +33,7 @@ class SpectralSolver(Solver):
     Parameters
     ----------
     flow : SpectralFlow
-        ``Heat`` or ``BackwardHeat`` (or any flow supplying a spectral scheme).
+        ``Heat`` or ``BackwardHeat`` (or any flow supplying a spectral discretisation).
     rho0 : Density
     t0 : float
     horizon : float, optional
@@ -57,18 +57,18 @@ class SpectralSolver(Solver):
         **options: Any,
     ):
         super().__init__(flow, rho0, t0, horizon)
-        self.scheme = flow.spectral_scheme(rho0, **options)
+        self.discretisation = self.discretise(flow.spectral_discretisation, rho0, **options)
         self._k2 = cosine_wavenumbers_squared(rho0.grid)
         self._coefficients0 = dctn(rho0.values, type=2, norm="ortho")
         self._elapsed = 0.0
-        self.statistics.update(self.scheme.statistics, clipped_mass=[])
+        self.statistics.update(self.discretisation.statistics, clipped_mass=[])
 
     def settings(self) -> dict[str, Any]:
-        return self.scheme.settings()
+        return self.discretisation.settings()
 
     def advance(self, dt: float) -> np.ndarray:
         elapsed = self._elapsed + dt
-        coefficients = self.scheme.coefficients(self._coefficients0, self._k2, elapsed)
+        coefficients = self.discretisation.coefficients(self._coefficients0, self._k2, elapsed)
         values = idctn(coefficients, type=2, norm="ortho")
         positive = np.maximum(values, 0.0)
         total = values.sum()
