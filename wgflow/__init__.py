@@ -8,7 +8,7 @@ Quick start::
     res = wg.solve(wg.flows.Heat(), rho0, t_end=0.05, dt=1e-3, track=["shannon", "w2"])
 """
 
-from . import dae, exact, flows, functionals, gaussian, trackers
+from . import dae, exact, flows, functionals, gaussian, solvers, trackers
 from ._version import __version__
 from .density import Density
 from .errors import ConvergenceWarning, GridMismatchError, WgflowError
@@ -28,6 +28,7 @@ __all__ = [
     "exact",
     "gaussian",
     "trackers",
+    "solvers",
     "WgflowError",
     "GridMismatchError",
     "ConvergenceWarning",
