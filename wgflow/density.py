@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
-from .errors import WgflowError, check_broadcast, check_finite_nonnegative
+from .errors import (
+    WgflowError,
+    check_broadcast,
+    check_finite_nonnegative,
+    check_nonnegative,
+)
 from .grid import Grid
+from .kde import check_samples, kde_bandwidths, kde_values
 
 
 class Density:
@@ -25,12 +31,16 @@ class Density:
         The grid the values live on.
     values : array_like
         Values per unit volume, shape ``grid.shape``.  A copy is stored.
+    age : float, optional
+        The density's age (see :attr:`age`): a finite number >= 0, or ``None`` (default)
+        when it is not known to be a heat flow of a point cloud.
 
     Raises
     ------
     WgflowError
-        If ``grid`` is not a :class:`~wgflow.grid.Grid`, the shapes differ, or a value is
-        negative or not finite (the message names the first such value and its index).
+        If ``grid`` is not a :class:`~wgflow.grid.Grid`, the shapes differ, a value is
+        negative or not finite (the message names the first such value and its index), or
+        ``age`` is not ``None`` or a finite number >= 0.
 
     Examples
     --------
@@ -42,7 +52,7 @@ class Density:
 
     __array_priority__ = 100.0
 
-    def __init__(self, grid: Grid, values: np.ndarray):
+    def __init__(self, grid: Grid, values: np.ndarray, *, age: float | None = None):
         if not isinstance(grid, Grid):
             raise WgflowError(f"grid must be a wgflow.Grid, got {type(grid).__name__}")
         values = np.array(values, dtype=float, copy=True)
@@ -52,9 +62,12 @@ class Density:
                 f"{grid.shape}"
             )
         check_finite_nonnegative("density values", values)
+        if age is not None:
+            age = check_nonnegative("age", age)
         values.setflags(write=False)
         self._grid = grid
         self._values = values
+        self._age = age
 
     # -- construction ---------------------------------------------------------------
     @classmethod
@@ -65,54 +78,82 @@ class Density:
 
     @classmethod
     def from_samples(
-        cls, grid: Grid, samples: np.ndarray, weights: np.ndarray | None = None
+        cls,
+        grid: Grid,
+        samples: np.ndarray,
+        weights: np.ndarray | None = None,
+        bandwidth: float | str | Sequence[float] | np.ndarray = 0,
     ) -> Density:
-        """Histogram of points on the grid, of mass 1.
+        r"""Histogram (``bandwidth=0``) or Gaussian kernel density estimate of points.
+
+        With a bandwidth ``b > 0`` the result is the Gaussian kernel density estimate
+
+        .. math:: \rho(y) = \sum_j w_j \prod_i N(y_i;\, x_{j,i},\, b_i^2),
+                  \qquad \sum_j w_j = 1,
+
+        together with its mirror images at the walls (the reflections ``x -> 2a - x`` and
+        ``x -> 2c - x`` of each axis ``[a, c]``, repeated), sampled at the cell centres, the
+        convention of :mod:`wgflow.exact`.  A Gaussian kernel density estimate is the heat
+        flow ``d_t mu = Lap mu`` of the empirical measure ``sum_j w_j delta_{x_j}`` at time
+        ``b^2/2`` (per axis: at time ``b_i^2/2`` along axis ``i``); the mirrored sum is that
+        heat flow in the box with no-flux walls, so its mass in the box is exactly 1.  The
+        cell-centre values have mass 1 up to the midpoint rule's error (they are not
+        renormalised); as the mirrored estimate is smooth and even about every wall, the
+        midpoint rule is spectrally accurate on it: along an axis of ``n`` cells and length
+        ``L`` only the cosine modes ``2pn`` (``p >= 1``) alias onto the mass, so the error
+        is at most ``2 sum_p exp(-2 (p n pi b / L)^2)``, far below ``h^2`` once ``b`` spans
+        a few cells.  The image sum (or, for bandwidths comparable to the
+        box, the equivalent cosine series of the no-flux heat kernel) is cut where the next
+        term is below ``1e-16`` of the peak, so the values are exact to round-off.  The
+        result records its :attr:`age`, ``min_i b_i^2/2``: the time its backward heat flow
+        (eq. (11) of the paper) takes to reach the empirical measure, a singular time
+        (see :func:`wgflow.exact.kde`).
 
         Parameters
         ----------
         grid : Grid
-            The grid of the histogram.
+            The grid of the result.
         samples : ndarray
-            Points, shape ``(k, d)`` (or ``(k,)`` in 1-D), inside the closed box.
+            Points, shape ``(k, d)`` (or ``(k,)`` in 1-D), finite, inside the closed box.
         weights : ndarray, optional
-            Non-negative weights, shape ``(k,)``, not all zero; default equal weights.
+            Non-negative weights, shape ``(k,)``, not all zero, normalised to sum 1; default
+            equal weights ``1/k``.
+        bandwidth : float, sequence of float or str, optional
+            ``0`` (default): the histogram.  A number ``b > 0``: the same bandwidth on every
+            axis.  A sequence of ``d`` numbers ``> 0``: one per axis.  ``"scott"``:
+            ``b_i = k^(-1/(d+4)) sigma_i``; ``"silverman"``:
+            ``b_i = (4/(d+2))^(1/(d+4)) k^(-1/(d+4)) sigma_i``, with ``sigma_i`` the sample
+            standard deviation along axis ``i`` (``ddof=1``).  With weights, ``sigma_i`` is
+            the weighted standard deviation (as :func:`numpy.cov` with ``aweights``) and
+            ``k`` is the effective sample size ``(sum w)^2 / sum w^2``.  A kernel estimate
+            needs at least two points.
 
         Returns
         -------
         Density
-            Each sample puts mass ``1/k`` (or its normalised weight) into the cell that
-            holds it.
+            The histogram (each sample puts mass ``1/k``, or its normalised weight, into the
+            cell that holds it; ``age`` is ``None``) or the kernel estimate at the cell
+            centres (``age = min_i b_i^2/2``).
+
+        Raises
+        ------
+        WgflowError
+            For samples that are not finite, of the wrong shape or outside the box (the
+            message gives the count and an example), bad weights, fewer than two points
+            with a bandwidth, a bandwidth that is not positive or of the wrong length, an
+            unknown rule name, or a rule that gives a zero bandwidth (points that do not
+            spread along an axis).
         """
-        samples = np.asarray(samples, dtype=float)
-        if samples.ndim == 1 and grid.ndim == 1:
-            samples = samples[:, None]
-        if samples.ndim != 2 or samples.shape[1] != grid.ndim or samples.shape[0] == 0:
-            raise WgflowError(
-                f"samples must have shape (k, {grid.ndim}) with k >= 1, got {samples.shape}"
+        samples, weights = check_samples(grid, samples, weights)
+        if isinstance(bandwidth, (numbers.Real, np.integer)) and not isinstance(
+            bandwidth, bool
+        ) and bandwidth == 0:
+            counts, _ = np.histogramdd(
+                samples, bins=grid.shape, range=grid.bounds, weights=weights
             )
-        if not np.isfinite(samples).all():
-            raise WgflowError("samples must be finite; found NaN or infinity")
-        outside = ~grid.contains(samples)
-        if outside.any():
-            raise WgflowError(
-                f"{int(outside.sum())} samples lie outside the grid box {grid.bounds}, "
-                f"for example {samples[outside][0].tolist()}"
-            )
-        if weights is None:
-            weights = np.ones(samples.shape[0])
-        weights = np.asarray(weights, dtype=float)
-        if weights.shape != (samples.shape[0],):
-            raise WgflowError(
-                f"weights must have shape ({samples.shape[0]},), got {weights.shape}"
-            )
-        check_finite_nonnegative("sample weights", weights)
-        if weights.sum() <= 0:
-            raise WgflowError("sample weights must not all be zero")
-        counts, _ = np.histogramdd(
-            samples, bins=grid.shape, range=grid.bounds, weights=weights
-        )
-        return cls(grid, counts / (weights.sum() * grid.cell_volume))
+            return cls(grid, counts / (weights.sum() * grid.cell_volume))
+        b = kde_bandwidths(grid, samples, weights, bandwidth)
+        return cls(grid, kde_values(grid, samples, weights, b), age=float(np.min(b**2) / 2))
 
     # -- basic properties -------------------------------------------------------------
     @property
@@ -124,6 +165,18 @@ class Density:
     def values(self) -> np.ndarray:
         """Values per unit volume (read-only array of shape ``grid.shape``)."""
         return self._values
+
+    @property
+    def age(self) -> float | None:
+        """The time ``min_i b_i^2/2`` for which this density is the heat flow of a point cloud.
+
+        Set for a Gaussian kernel density estimate (:meth:`from_samples` with a bandwidth,
+        :func:`wgflow.exact.kde`): its backward heat flow reaches the empirical measure, a
+        singular time, after this time.  ``None`` when unknown (histograms,
+        :meth:`from_function`, arithmetic results).  Kept by :meth:`copy` and
+        :meth:`normalized`.
+        """
+        return self._age
 
     @property
     def masses(self) -> np.ndarray:
@@ -140,11 +193,11 @@ class Density:
         mass = self.mass
         if mass <= 0:
             raise WgflowError("cannot normalise a density of zero mass")
-        return Density(self._grid, self._values / mass)
+        return Density(self._grid, self._values / mass, age=self._age)
 
     def copy(self) -> Density:
-        """An independent copy."""
-        return Density(self._grid, self._values)
+        """An independent copy (with the same :attr:`age`)."""
+        return Density(self._grid, self._values, age=self._age)
 
     # -- comparisons -------------------------------------------------------------------
     def l1_distance(self, other: Density) -> float:

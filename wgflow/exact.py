@@ -34,10 +34,12 @@ from .errors import WgflowError, check_exponent, check_integer, check_order, che
 from .gaussian import Gaussian
 from .gaussian.distribution import as_float_array, check_finite
 from .grid import Grid
+from .kde import check_samples, kde_bandwidths, kde_values
 
 __all__ = [
     "heat_gaussian",
     "heat_gaussian_mixture",
+    "kde",
     "barenblatt_exponents",
     "barenblatt",
     "barenblatt_mass",
@@ -189,6 +191,75 @@ def heat_gaussian_mixture(
         if w[j] > 0.0:
             values += w[j] * component
     return Density(grid, values)
+
+
+def kde(
+    grid: Grid,
+    samples: np.ndarray,
+    bandwidth: float | str | Sequence[float] | np.ndarray,
+    t: float,
+    weights: np.ndarray | None = None,
+) -> Density:
+    r"""The heat flow of a Gaussian kernel density estimate in the box with no-flux walls.
+
+    A Gaussian kernel density estimate with bandwidths ``b_i`` is the heat flow of the
+    empirical measure ``sum_j w_j delta_{x_j}`` at age ``b_i^2/2`` (per axis); with its
+    mirror images at the walls it is that heat flow in the box with no-flux walls
+    (:meth:`wgflow.density.Density.from_samples`).  Running the heat equation for a further
+    time ``t`` therefore gives the estimate with bandwidths
+
+    .. math:: b_i(t) = \sqrt{b_i^2 + 2t},
+
+    and a negative ``t`` gives the backward heat equation ``d_t mu = -Lap mu`` (eq. (11) of
+    the paper) at time ``|t|``, defined for ``t > -min_i b_i^2/2``; at ``t = -min_i b_i^2/2``
+    the estimate reaches the empirical measure along that axis, a singular time.  The values
+    are those of ``Density.from_samples(grid, samples, weights, bandwidth=b(t))`` (the same
+    code): the mirrored sum sampled at the cell centres, exact to round-off.
+
+    Parameters
+    ----------
+    grid : Grid
+        Grid whose cell centres are sampled.
+    samples : ndarray
+        Points, shape ``(k, d)`` (or ``(k,)`` in 1-D), ``k >= 2``, inside the closed box.
+    bandwidth : float, sequence of float or str
+        The bandwidths at ``t = 0``: a number ``> 0``, one number ``> 0`` per axis, or a rule
+        name (``"scott"``, ``"silverman"``, computed from the samples and weights as in
+        :meth:`~wgflow.density.Density.from_samples`).
+    t : float
+        Time; any real ``t > -min_i b_i^2/2`` (negative: the backward heat flow).
+    weights : ndarray, optional
+        Non-negative sample weights, shape ``(k,)``; default equal weights.
+
+    Returns
+    -------
+    Density
+        The estimate with bandwidths ``sqrt(b_i^2 + 2t)`` at the cell centres, of
+        :attr:`~wgflow.density.Density.age` ``min_i(b_i^2/2 + t)``.
+
+    Raises
+    ------
+    WgflowError
+        For bad samples, weights or bandwidths (as :meth:`Density.from_samples`), a ``t``
+        that is not a finite number, or ``t`` at or past the singular time
+        ``-min_i b_i^2/2``.
+    """
+    samples, weights = check_samples(_check_grid(grid), samples, weights)
+    if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(t):
+        raise WgflowError(f"t must be a finite real number, got {t!r}")
+    b = kde_bandwidths(grid, samples, weights, bandwidth)
+    singular = float(np.min(b**2)) / 2.0
+    if not t > -singular:
+        raise WgflowError(
+            f"t = {float(t)!r} is at or past the singular time -{singular!r} = -min_i b_i^2/2 "
+            f"of the kernel density estimate (bandwidths {b.tolist()}), where its backward "
+            f"heat flow reaches the empirical measure; accepted: t > {-singular!r}"
+        )
+    bt = np.sqrt(b**2 + 2.0 * float(t))
+    return Density(
+        grid, kde_values(grid, samples, weights, bt), age=float(np.min(bt**2) / 2.0)
+    )
 
 
 # ---------------------------------------------------------------------------------------

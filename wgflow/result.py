@@ -75,7 +75,11 @@ class SolveResult:
 
     # -- storage ---------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the result to ``path`` (``.npz``); :meth:`load` restores it exactly."""
+        """Write the result to ``path`` (``.npz``); :meth:`load` restores it exactly.
+
+        The densities' :attr:`~wgflow.density.Density.age` values are stored as an array
+        ``ages`` (NaN for ``None``) when any is set; files without it load with no ages.
+        """
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(path.suffix + ".npz")
@@ -91,6 +95,11 @@ class SolveResult:
             "values": np.stack([rho.values for rho in self.densities]),
             "meta": np.array(json.dumps(meta, default=_to_json)),
         }
+        if any(rho.age is not None for rho in self.densities):
+            # the ages of the densities (Density.age), NaN where there is none
+            arrays["ages"] = np.array(
+                [np.nan if rho.age is None else rho.age for rho in self.densities]
+            )
         if self.maps is not None:
             arrays["maps"] = np.stack(self.maps)
         for name in self.tracked:
@@ -116,9 +125,16 @@ class SolveResult:
             with loaded as data:
                 meta = json.loads(str(data["meta"]))
                 grid = Grid(meta["bounds"], tuple(meta["shape"]))
+                values = data["values"]
+                ages = data["ages"] if "ages" in data else np.full(len(values), np.nan)
+                if ages.shape != (len(values),):
+                    raise ValueError(f"{ages.size} ages stored for {len(values)} densities")
                 return cls(
                     times=data["times"],
-                    densities=[Density(grid, v) for v in data["values"]],
+                    densities=[
+                        Density(grid, v, age=None if np.isnan(a) else float(a))
+                        for v, a in zip(values, ages)
+                    ],
                     tracked={n: data[f"tracked/{n}"] for n in meta["tracked"]},
                     tracked_times={n: data[f"tracked_times/{n}"] for n in meta["tracked"]},
                     success=meta["success"], message=meta["message"], flow=meta["flow"],
