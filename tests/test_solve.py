@@ -179,3 +179,27 @@ def test_unknown_options_are_named(small_gaussian_1d, method):
 def test_unknown_trackers_are_refused_before_the_run(small_gaussian_1d):
     with raises_naming("unknown tracker 'entropy'", "'shannon'"):
         wg.solve(wg.flows.Heat(), small_gaussian_1d[0], 0.1, 0.01, track=["mass", "entropy"])
+
+
+def test_a_kernel_estimate_carries_its_age_along_heat_flows():
+    """A Gaussian kernel density estimate of bandwidth b is the heat flow of its data at age
+    b^2/2: the heat flow adds t to it (and the spectral solver, exact in time, lands on the
+    closed form to round-off), the backward heat flow takes t off, and a backward run that
+    would reach the empirical measure stops before it with success=False."""
+    grid = wg.Grid([(-3.0, 3.0)], 256)
+    points = np.random.default_rng(1).normal(0.0, 0.6, 60)
+    rho0 = wg.Density.from_samples(grid, points, bandwidth=0.3)
+    assert rho0.age == pytest.approx(0.045)
+    forward = wg.solve(wg.flows.Heat(), rho0, 0.02, 5e-3, method="spectral")
+    assert forward.final.age == pytest.approx(0.065)
+    exact = wg.exact.kde(grid, points, 0.3, 0.02)
+    assert forward.final.relative_l1_error(exact) < 1e-12
+    backward = wg.solve(wg.flows.BackwardHeat(), rho0, 0.02, 2e-3, method="spectral",
+                        noise_level=1e-10)
+    assert backward.success and backward.final.age == pytest.approx(0.025)
+    stopped = wg.solve(wg.flows.BackwardHeat(), rho0, 0.06, 1e-2, method="spectral",
+                       noise_level=1e-10)
+    assert not stopped.success
+    assert "singular time, at t = 0.045" in stopped.message
+    assert stopped.times[-1] == pytest.approx(0.04)
+    assert stopped.final.age == pytest.approx(0.005)

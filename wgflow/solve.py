@@ -107,16 +107,26 @@ def solve(
     outputs = _output_steps(t_eval, np.cumsum(steps))
     stored_maps = [_current_map(solver)] if maps else None
 
+    singular = _singular_time(flow, rho0)
+
     times, densities = [0.0], [rho0]
     for tracker in trackers:
         tracker.record(0.0, rho0)
     every_step = [tracker for tracker in trackers if tracker.every_step]
     for index, step in enumerate(tqdm(steps, disable=not progress, desc=flow.name, unit="step")):
+        if singular is not None and solver.t + step >= singular * (1.0 - 1e-12):
+            solver.fail(
+                f"the density is a kernel density estimate of age {rho0.age:.6g}: its backward "
+                f"heat flow reaches the empirical measure, a singular time, at t = "
+                f"{singular:.6g}; stopped at t = {solver.t:.6g} (estimate the density with a "
+                "larger bandwidth to go further)"
+            )
+            break
         if not solver.step(step):
             break
         if not every_step and index not in outputs:
             continue
-        rho = _current_density(solver)
+        rho = _current_density(solver, flow, rho0)
         if rho is None:
             break
         for tracker in every_step:
@@ -131,7 +141,7 @@ def solve(
                     tracker.record(solver.t, rho)
     success = solver.status != "failed"
     if not success and times[-1] != solver.t:
-        rho = _current_density(solver)
+        rho = _current_density(solver, flow, rho0)
         if rho is not None:
             times.append(solver.t)
             densities.append(rho)
@@ -158,15 +168,27 @@ def solve(
     )
 
 
-def _current_density(solver: Solver) -> Density | None:
-    """The solver's current density, or ``None`` (and a failed solver) when a density it
-    computes on demand cannot be had."""
+def _singular_time(flow: Flow, rho0: Density) -> float | None:
+    """When a flow that lowers the age of a kernel density estimate (the backward heat
+    flow) brings ``rho0`` to its empirical measure, or ``None``."""
+    if rho0.age is None or flow.age_rate is None or flow.age_rate >= 0:
+        return None
+    return rho0.age / -flow.age_rate
+
+
+def _current_density(solver: Solver, flow: Flow, rho0: Density) -> Density | None:
+    """The solver's current density, with its age when ``rho0`` has one and the flow says
+    how it changes; ``None`` (and a failed solver) when a density the solver computes on
+    demand cannot be had."""
     try:
-        return solver.rho
+        rho = solver.rho
     except StepFailure as failure:
         if solver.status != "failed":
             solver.fail(f"the density at t = {solver.t:.6g} cannot be had: {failure}")
         return None
+    if rho0.age is None or flow.age_rate is None:
+        return rho
+    return Density(rho.grid, rho.values, age=max(rho0.age + flow.age_rate * solver.t, 0.0))
 
 
 def _current_map(solver: Solver) -> np.ndarray:

@@ -395,6 +395,7 @@ class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
 
     name = "backward-heat"
     equation = "d_t rho = -Lap rho"
+    age_rate = -1.0
 
     @property
     def energy(self) -> Functional:

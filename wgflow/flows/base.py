@@ -55,6 +55,11 @@ class Flow(ABC):
     name: str = ""
     #: The PDE in words, e.g. ``"d_t rho = Lap rho"``.
     equation: str = ""
+    #: How the age of a kernel density estimate (its time as a heat flow of the empirical
+    #: measure, :attr:`wgflow.Density.age`) changes along this flow: 1 for the heat flow,
+    #: -1 for the backward heat flow (which reaches the empirical measure, a singular time,
+    #: when the age reaches 0); ``None`` where the flow does not keep such densities.
+    age_rate: float | None = None
 
     @property
     @abstractmethod

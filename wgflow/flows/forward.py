@@ -43,6 +43,7 @@ class Heat(JKOFlow, FiniteVolumeFlow, SpectralFlow):
 
     name = "heat"
     equation = "d_t rho = Lap rho"
+    age_rate = 1.0
 
     @property
     def energy(self) -> Functional:
