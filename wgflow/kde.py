@@ -111,18 +111,15 @@ def kde_bandwidths(
                 "accepted: give the bandwidth as a number > 0 (or one per axis)"
             )
         return b
-    if isinstance(bandwidth, bool):
+    try:
+        b = None if isinstance(bandwidth, bool) else np.array(bandwidth, dtype=float)
+    except (TypeError, ValueError):
+        b = None
+    if b is None:
         raise WgflowError(
             f"bandwidth must be a number > 0, {d} numbers > 0 (one per axis) or a rule "
             f"name ({', '.join(repr(r) for r in BANDWIDTH_RULES)}), got {bandwidth!r}"
         )
-    try:
-        b = np.array(bandwidth, dtype=float)
-    except (TypeError, ValueError):
-        raise WgflowError(
-            f"bandwidth must be a number > 0, {d} numbers > 0 (one per axis) or a rule "
-            f"name ({', '.join(repr(r) for r in BANDWIDTH_RULES)}), got {bandwidth!r}"
-        ) from None
     if b.ndim == 0:
         b = np.full(d, float(b))
     elif b.shape != (d,):
