@@ -12,7 +12,6 @@ import wgflow as wg
 from wgflow.dae._checks import (
     check_map_values,
     check_noise_time,
-    check_samples,
     identity_map,
 )
 
@@ -61,41 +60,6 @@ def test_check_map_values_names_the_first_non_finite_entry(bad):
     values[1, 3, 0] = np.nan
     with raises_naming("map_values must be finite", f"found {bad!r}", "(1, 2, 1)"):
         check_map_values(values, GRID)
-
-
-def test_check_samples_accepts_k_by_d_and_reads_1d_points_as_a_column():
-    points = np.array([[0.0, 1.0], [2.0, -1.0], [0.5, 0.5]])
-    assert np.array_equal(check_samples(points), points)
-    assert np.array_equal(check_samples(points, dim=2), points)
-    column = check_samples([1, 2, 3])
-    assert column.shape == (3, 1) and column.dtype == float
-    assert check_samples(np.zeros((5, 3)), dim=3).shape == (5, 3)
-
-
-@pytest.mark.parametrize(
-    "bad, dim, fragments",
-    [
-        (np.zeros((0, 2)), None, ["x must have shape (k, d) with k >= 1", "got (0, 2)"]),
-        (np.zeros(0), None, ["got (0, 1)"]),
-        (np.zeros((4, 2)), 3, ["x must have shape (k, 3)", "got (4, 2)"]),
-        (np.zeros(4), 2, ["x must have shape (k, 2)", "got (4,)"]),
-        (np.zeros((2, 2, 2)), None, ["got (2, 2, 2)"]),
-        (np.zeros((4, 4)), None, ["x must have d = 1, 2 or 3 columns", "got 4"]),
-        ([["a", "b"]], None, ["x must be an array of shape (k, d) of real numbers"]),
-    ],
-)
-def test_check_samples_refuses_wrong_shapes_and_types(bad, dim, fragments):
-    with raises_naming(*fragments):
-        check_samples(bad, dim, "x")
-
-
-def test_check_samples_names_the_first_bad_row_and_counts_them():
-    points = np.zeros((6, 2))
-    points[2, 1] = np.inf
-    points[4, 0] = np.nan
-    points[5] = np.nan
-    with raises_naming("samples must be finite", "[0.0, inf] at row 2", "3 bad rows in all"):
-        check_samples(points)
 
 
 def test_identity_map_holds_the_cell_centres():

@@ -24,6 +24,7 @@ from wgflow.errors import (
     check_integer,
     check_nonnegative,
     check_order,
+    check_points,
     check_positive,
 )
 
@@ -137,3 +138,38 @@ def test_check_bool_accepts_only_booleans():
     for value in (1, 0, "yes", None):
         with raises_naming("debias must be True or False", repr(value)):
             check_bool("debias", value)
+
+
+def test_check_points_accepts_k_by_d_and_reads_1d_points_as_a_column():
+    points = np.array([[0.0, 1.0], [2.0, -1.0], [0.5, 0.5]])
+    assert np.array_equal(check_points("samples", points), points)
+    assert np.array_equal(check_points("samples", points, dim=2), points)
+    column = check_points("samples", [1, 2, 3])
+    assert column.shape == (3, 1) and column.dtype == float
+    assert check_points("samples", np.zeros((5, 3)), dim=3).shape == (5, 3)
+
+
+@pytest.mark.parametrize(
+    "bad, dim, fragments",
+    [
+        (np.zeros((0, 2)), None, ["x must have shape (k, d) with k >= 1", "got (0, 2)"]),
+        (np.zeros(0), None, ["got (0, 1)"]),
+        (np.zeros((4, 2)), 3, ["x must have shape (k, 3)", "got (4, 2)"]),
+        (np.zeros(4), 2, ["x must have shape (k, 2)", "got (4,)"]),
+        (np.zeros((2, 2, 2)), None, ["got (2, 2, 2)"]),
+        (np.zeros((4, 4)), None, ["x must have d = 1, 2 or 3 columns", "got 4"]),
+        ([["a", "b"]], None, ["x must be an array of shape (k, d) of real numbers"]),
+    ],
+)
+def test_check_points_refuses_wrong_shapes_and_types(bad, dim, fragments):
+    with raises_naming(*fragments):
+        check_points("x", bad, dim)
+
+
+def test_check_points_names_the_first_bad_row_and_counts_them():
+    points = np.zeros((6, 2))
+    points[2, 1] = np.inf
+    points[4, 0] = np.nan
+    points[5] = np.nan
+    with raises_naming("samples must be finite", "[0.0, inf] at row 2", "3 bad rows in all"):
+        check_points("samples", points)

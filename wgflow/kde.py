@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import WgflowError, check_choice, check_finite_nonnegative
+from .errors import WgflowError, check_choice, check_finite_nonnegative, check_points
 from .grid import Grid
 
 #: The bandwidth rules accepted by :meth:`Density.from_samples` (and :func:`wgflow.exact.kde`).
@@ -29,25 +29,7 @@ def check_samples(
     raise naming the bad value otherwise."""
     if not isinstance(grid, Grid):
         raise WgflowError(f"grid must be a wgflow.Grid, got {type(grid).__name__}")
-    try:
-        samples = np.asarray(samples, dtype=float)
-    except (TypeError, ValueError):
-        raise WgflowError(
-            f"samples must be an array of numbers of shape (k, {grid.ndim}), got "
-            f"{type(samples).__name__}"
-        ) from None
-    if samples.ndim == 1 and grid.ndim == 1:
-        samples = samples[:, None]
-    if samples.ndim != 2 or samples.shape[1] != grid.ndim or samples.shape[0] == 0:
-        raise WgflowError(
-            f"samples must have shape (k, {grid.ndim}) with k >= 1, got {samples.shape}"
-        )
-    if not np.isfinite(samples).all():
-        row = int(np.argwhere(~np.isfinite(samples))[0, 0])
-        raise WgflowError(
-            f"samples must be finite; found NaN or infinity in sample {row}: "
-            f"{samples[row].tolist()}"
-        )
+    samples = check_points("samples", samples, grid.ndim)
     outside = ~grid.contains(samples)
     if outside.any():
         raise WgflowError(
@@ -77,7 +59,7 @@ def kde_bandwidths(
 
     ``bandwidth`` is a number ``> 0``, ``d`` numbers ``> 0`` or a rule of
     :data:`BANDWIDTH_RULES` (see :meth:`Density.from_samples`); ``samples`` and ``weights``
-    are checked already (:func:`_check_samples`).
+    are checked already (:func:`check_samples`).
     """
     d = grid.ndim
     k = samples.shape[0]

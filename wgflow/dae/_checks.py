@@ -39,29 +39,6 @@ def check_map_values(map_values: np.ndarray, grid: Grid, name: str = "map_values
     return values
 
 
-def check_samples(samples: np.ndarray, dim: int | None = None, name: str = "samples") -> np.ndarray:
-    """Points as a finite ``(k, d)`` float array (``(k,)`` is read as 1-D points)."""
-    try:
-        arr = np.asarray(samples, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise WgflowError(f"{name} must be an array of shape (k, d) of real numbers") from exc
-    if arr.ndim == 1 and (dim is None or dim == 1):
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] == 0 or (dim is not None and arr.shape[1] != dim):
-        want = "(k, d)" if dim is None else f"(k, {dim})"
-        raise WgflowError(f"{name} must have shape {want} with k >= 1, got {arr.shape}")
-    if not 1 <= arr.shape[1] <= 3:
-        raise WgflowError(f"{name} must have d = 1, 2 or 3 columns, got {arr.shape[1]}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        row = int(np.argwhere(bad)[0][0])
-        raise WgflowError(
-            f"{name} must be finite; found {arr[row].tolist()} at row {row} "
-            f"({int(bad.any(axis=1).sum())} bad rows in all); remove NaN/inf samples first"
-        )
-    return arr
-
-
 def identity_map(grid: Grid) -> np.ndarray:
     """The identity map on ``grid``: the cell centres, shape ``(d, *grid.shape)``."""
     return np.stack(grid.coordinates, axis=0).astype(float)

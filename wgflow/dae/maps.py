@@ -28,9 +28,9 @@ import numpy as np
 
 from .. import stencils
 from ..density import Density
-from ..errors import check_density
+from ..errors import check_density, check_points
 from ..grid import Grid
-from ._checks import check_map_values, check_noise_time, check_samples, identity_map
+from ._checks import check_map_values, check_noise_time, identity_map
 from .convolution import PosteriorMean, posterior_mean
 from .noise import NoiseLike, resolve_noise
 from .pushforward import pushforward
@@ -226,6 +226,6 @@ def interpolate_map(grid: Grid, map_values: np.ndarray, points: np.ndarray) -> n
         ``T(points)``, shape ``(k, d)``.
     """
     values = check_map_values(map_values, grid)
-    pts = check_samples(points, grid.ndim, "points")
+    pts = check_points("points", points, grid.ndim)
     displacement = values - identity_map(grid)
     return pts + stencils.LocalCubic(grid, pts)(displacement).T

@@ -26,9 +26,16 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
 from ..density import Density
-from ..errors import WgflowError, check_choice, check_density, check_integer, check_positive
+from ..errors import (
+    WgflowError,
+    check_choice,
+    check_density,
+    check_integer,
+    check_points,
+    check_positive,
+)
 from ..grid import Grid
-from ._checks import check_noise_time, check_samples
+from ._checks import check_noise_time
 from .noise import NoiseLike, resolve_noise
 
 __all__ = ["TrainedDAE", "fit_dae", "sample_density", "TRAINING_MODELS"]
@@ -124,7 +131,7 @@ class TrainedDAE:
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         """``g(points)`` for points of shape ``(k, d)`` (or ``(k,)`` in 1-D); returns ``(k, d)``."""
-        pts = check_samples(points, self._shift.size, "points")
+        pts = check_points("points", points, self._shift.size)
         out = np.empty_like(pts)
         for s in range(0, pts.shape[0], 4096):
             block = pts[s : s + 4096]
@@ -246,7 +253,7 @@ def fit_dae(
         For samples with NaN/inf or the wrong shape, ``t <= 0``, an unknown model, or a noise
         law that cannot be sampled.
     """
-    x = check_samples(samples)
+    x = check_points("samples", samples)
     t = check_noise_time(t)
     law = resolve_noise(noise)
     model = check_choice("model", model, TRAINING_MODELS)
