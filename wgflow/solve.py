@@ -110,6 +110,13 @@ def solve(
     singular = _singular_time(flow, rho0)
 
     times, densities = [0.0], [rho0]
+
+    def store(rho: Density) -> None:
+        times.append(solver.t)
+        densities.append(rho)
+        if stored_maps is not None:
+            stored_maps.append(_current_map(solver))
+
     for tracker in trackers:
         tracker.record(0.0, rho0)
     every_step = [tracker for tracker in trackers if tracker.every_step]
@@ -132,10 +139,7 @@ def solve(
         for tracker in every_step:
             tracker.record(solver.t, rho)
         if index in outputs:
-            times.append(solver.t)
-            densities.append(rho)
-            if stored_maps is not None:
-                stored_maps.append(_current_map(solver))
+            store(rho)
             for tracker in trackers:
                 if not tracker.every_step:
                     tracker.record(solver.t, rho)
@@ -143,10 +147,7 @@ def solve(
     if not success and times[-1] != solver.t:
         rho = _current_density(solver, flow, rho0)
         if rho is not None:
-            times.append(solver.t)
-            densities.append(rho)
-            if stored_maps is not None:
-                stored_maps.append(_current_map(solver))
+            store(rho)
     message = solver.message if not success else f"reached t_end = {t_end:g} in {len(steps)} steps"
     unconverged = solver.statistics.get("unconverged_steps", 0)
     if success and unconverged:
