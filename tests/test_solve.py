@@ -198,7 +198,7 @@ def test_a_kernel_estimate_carries_its_age_along_heat_flows():
                         noise_level=1e-10)
     assert backward.success and backward.final.age == pytest.approx(0.025)
     stopped = wg.solve(wg.flows.BackwardHeat(), rho0, 0.06, 1e-2, method="spectral",
-                       noise_level=1e-10)
+                       noise_level=1e-10, rtol=np.inf)
     assert not stopped.success
     assert "singular time, at t = 0.045" in stopped.message
     assert stopped.times[-1] == pytest.approx(0.04)

@@ -241,7 +241,7 @@ def test_bad_potential_and_non_callables():
         ({"max_substeps": 0}, "max_substeps must be an integer >= 1"),
         ({"order": 3}, "order must be 1"),
         ({"tol": 1e-6}, "unknown option 'tol' for method 'finite-volume' with the continuity "
-                        "flow; accepted: 'cfl', 'horizon', 'max_substeps', 'order'"),
+                        "flow; accepted: 'cfl', 'max_substeps', 'order'"),
     ],
 )
 def test_bad_options(options, match):
@@ -259,7 +259,7 @@ def test_unknown_method_and_energy_tracker():
     assert flow.energy is None
     with pytest.raises(WgflowError, match="'energy' tracker needs a flow with an energy"):
         wg.solve(flow, RHO1, t_end=0.1, dt=0.05, method=FV, track=["energy"])
-    with pytest.raises(WgflowError, match="unknown option 'order' for method 'finite-volume' with the heat flow; accepted: 'cfl', 'horizon', 'max_substeps'"):
+    with pytest.raises(WgflowError, match="unknown option 'order' for method 'finite-volume' with the heat flow; accepted: 'cfl', 'max_substeps'"):
         wg.solve(wg.flows.Heat(), RHO1, t_end=0.1, dt=0.05, method=FV, order=2)
     # other trackers work
     res = wg.solve(flow, RHO1, t_end=0.1, dt=0.05, method=FV, track=["mass", "shannon"])

@@ -50,13 +50,15 @@ class ConvergenceWarning(RuntimeWarning):
     """An iterative solver (a Sinkhorn/JKO proximal step) stopped before its tolerance."""
 
 
-def check_positive(name: str, value: float) -> float:
-    """Return ``value`` as a float if it is a finite number > 0, else raise naming it."""
+def check_positive(name: str, value: float, allow_inf: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite number > 0 (or ``inf``, with
+    ``allow_inf``), else raise naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise WgflowError(f"{name} must be a positive real number, got {value!r}")
     value = float(value)
-    if not np.isfinite(value) or value <= 0.0:
-        raise WgflowError(f"{name} must be a finite number > 0, got {value!r}")
+    if np.isnan(value) or value <= 0.0 or (np.isinf(value) and not allow_inf):
+        accepted = "a number > 0 or inf" if allow_inf else "a finite number > 0"
+        raise WgflowError(f"{name} must be {accepted}, got {value!r}")
     return value
 
 

@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 
 from .density import Density
 from .errors import StepFailure, WgflowError, check_density, check_positive
+from .estimate import DEFAULT_RTOL, CompanionEstimate
 from .flows import Flow
 from .result import SolveResult
 from .solvers import Solver, resolve_method
@@ -51,6 +52,7 @@ def solve(
     t_eval: Sequence[float] | None = None,
     progress: bool = False,
     maps: bool = False,
+    rtol: float | None = None,
     **options: Any,
 ) -> SolveResult:
     """Integrate ``flow`` from ``rho0`` over ``[0, t_end]`` with time step ``dt``.
@@ -80,6 +82,12 @@ def solve(
     maps : bool
         Also store the flow map from the initial cell centres at each stored time
         (``result.maps``), for solvers that track one (``method="lagrangian"``).
+    rtol : float, optional
+        Tolerance on the estimated relative L1 error of the runs that estimate it (the
+        backward flows, :mod:`wgflow.estimate`; default 1e-2): such a run reports the
+        estimate of each stored density in ``statistics["error_estimate"]`` and stops with
+        ``success=False`` once it passes ``rtol``; ``rtol=inf`` runs on and still reports it.
+        An error for a run without an estimate.
     **options
         Passed to the solver and, through it, to the flow's discretisation, e.g.
         ``gamma``, ``sinkhorn_tol`` for ``method="jko"`` (:class:`~wgflow.solvers.JKOSolver`)
@@ -102,9 +110,10 @@ def solve(
     dt = check_positive("dt", dt)
     solver_class = resolve_method(method, flow)
     trackers = make_trackers(track, rho0, flow.energy)
-    solver = solver_class(flow, rho0, horizon=t_end, **options)
+    solver = solver_class(flow, rho0, **options)
     steps = _step_sizes(t_end, dt)
     outputs = _output_steps(t_eval, np.cumsum(steps))
+    estimate = _error_estimate(solver, rho0, rtol)
     stored_maps = [_current_map(solver)] if maps else None
 
     singular = _singular_time(flow, rho0)
@@ -116,6 +125,8 @@ def solve(
         densities.append(rho)
         if stored_maps is not None:
             stored_maps.append(_current_map(solver))
+        if estimate is not None:
+            estimate.record()
 
     for tracker in trackers:
         tracker.record(0.0, rho0)
@@ -131,6 +142,10 @@ def solve(
             break
         if not solver.step(step):
             break
+        if estimate is not None:
+            estimate.after_step()
+            if solver.status == "failed":
+                break
         if not every_step and index not in outputs:
             continue
         rho = _current_density(solver, flow, rho0)
@@ -143,17 +158,25 @@ def solve(
             for tracker in trackers:
                 if not tracker.every_step:
                     tracker.record(solver.t, rho)
-    success = solver.status != "failed"
-    if not success and times[-1] != solver.t:
+    if solver.status == "failed" and times[-1] != solver.t:
         rho = _current_density(solver, flow, rho0)
         if rho is not None:
             store(rho)
+    if estimate is not None:
+        estimate.finish()  # may stop the run: the estimate at its end passes rtol
+    success = solver.status != "failed"
     message = solver.message if not success else f"reached t_end = {t_end:g} in {len(steps)} steps"
     unconverged = solver.statistics.get("unconverged_steps", 0)
     if success and unconverged:
         message += f"; {unconverged} steps stopped before the Sinkhorn tolerance"
     statistics = dict(solver.statistics)
     statistics["largest_increase"] = {t.name: largest_increase(t.values) for t in trackers}
+    settings = {"t_end": t_end, "dt": dt, **solver.settings()}
+    if estimate is not None:
+        statistics["error_estimate"] = estimate.values
+        statistics["companion_steps"] = estimate.companion.statistics["steps"]
+        statistics["companion_seconds"] = estimate.seconds
+        settings["rtol"] = estimate.rtol
     return SolveResult(
         times=np.array(times),
         densities=densities,
@@ -163,10 +186,27 @@ def solve(
         message=message,
         flow=flow.name,
         method=solver_class.method or solver_class.__name__,
-        settings={"t_end": t_end, "dt": dt, **solver.settings()},
+        settings=settings,
         statistics=statistics,
         maps=stored_maps,
     )
+
+
+def _error_estimate(
+    solver: Solver, rho0: Density, rtol: float | None
+) -> CompanionEstimate | None:
+    """The companion run that estimates the error of ``solver``'s run, or ``None`` for a
+    run without one (then ``rtol`` must not be given)."""
+    options = solver.companion_options()
+    if options is None:
+        if rtol is not None:
+            raise WgflowError(
+                f"rtol = {rtol!r} was given, but the {solver.flow.name} flow with method "
+                f"{solver.method!r} has no error estimate (the backward flows have one)"
+            )
+        return None
+    rtol = DEFAULT_RTOL if rtol is None else check_positive("rtol", rtol, allow_inf=True)
+    return CompanionEstimate(solver, rho0, rtol, options)
 
 
 def _singular_time(flow: Flow, rho0: Density) -> float | None:

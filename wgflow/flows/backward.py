@@ -39,6 +39,7 @@ from ..errors import StepFailure, WgflowError, check_choice, check_exponent, che
 from ..filters import FILTERS, local_quadratic_fit
 from ..functionals import Functional, ShannonEntropy, TsallisEntropy
 from ..grid import Grid
+from ..spectrum import noise_floor
 from ..stencils import gradient_squared_and_laplacian
 from .base import JKODiscretisation, JKOFlow, SpectralDiscretisation, SpectralFlow, reject_options
 from .lagrangian import LagrangianFlow
@@ -47,32 +48,63 @@ from .lagrangian import LagrangianFlow
 MIN_CELLS = 4
 
 
-#: Default smoothing of a backward run of duration ``t``: ``c sqrt(D t)`` with ``D`` the
-#: largest diffusivity ``P'(rho0)`` of ``d_t rho = -Lap P(rho)`` (1 for the heat flow).  For
-#: the spectral filter ``c = 1/sqrt(10)``: its cut-off wavenumber ``1/s`` then grows by at
-#: most ``e^10`` over the run.  For the local quadratic regression ``c = 0.6`` (measured
-#: stable above about ``0.4 sqrt(D t)`` on Barenblatt data, m = 2 and 3, 1-D and 2-D).
-SMOOTHING_FACTORS = {"spectral": 1.0 / np.sqrt(10.0), "local-quadratic": 0.6}
+#: The growth allowed to a kept Fourier mode by the default smoothing: the cut-off length at
+#: time ``t`` is at least ``c sqrt(D t / AMPLIFICATION_EXPONENT)`` (module docstring).
+AMPLIFICATION_EXPONENT = 10.0
+#: ``c`` of the default smoothing by filter.  The spectral filter passes a mode of wavenumber
+#: ``k`` while ``k s < 0.9``: with ``c = 1`` a mode is driven back at most for a time
+#: ``0.8 AMPLIFICATION_EXPONENT / (D k^2)``, so it grows by at most ``exp(8)``.  For the local
+#: quadratic regression ``c = 0.6 sqrt(AMPLIFICATION_EXPONENT)`` (measured stable above about
+#: ``0.4 sqrt(D t)`` on Barenblatt data, m = 2 and 3, 1-D and 2-D).
+SMOOTHING_FACTORS = {"spectral": 1.0, "local-quadratic": 0.6 * np.sqrt(AMPLIFICATION_EXPONENT)}
 
 #: Default smoothing of the Gaussian filter of the backward flows, in cells (coarsest axis).
 DEFAULT_GAUSSIAN_SMOOTHING_CELLS = 2.0
 
 
-def _default_smoothing(
-    flow: BackwardFlow, rho0: Density, smoothing_filter: str, horizon: float | None
-) -> float:
-    """The default ``smoothing`` of a backward run (see :data:`SMOOTHING_FACTORS`), at
-    least one cell."""
-    if smoothing_filter == "gaussian":
-        return DEFAULT_GAUSSIAN_SMOOTHING_CELLS * max(rho0.grid.spacing)
-    if horizon is None:
-        raise WgflowError(
-            f"the {smoothing_filter} regularisation of a backward flow needs smoothing= or "
-            "horizon= (the run's duration, from which the default smoothing follows)"
+class DefaultSmoothing:
+    """The default regularisation length of a backward run at each time, from the data.
+
+    ``s(t) = max(h, 1 / k_c, c sqrt(D t / A))`` for the spectral filter and the local
+    quadratic regression, where
+
+    * ``h`` is the coarsest cell width (no filter acts below one cell);
+    * ``k_c`` is the knee of the initial density's cosine spectrum, where it meets its noise
+      floor (:func:`wgflow.spectrum.noise_floor`): round-off for exact data, the wall leak of
+      data that do not vanish at the walls, the sampling noise of a histogram.  Modes above
+      it carry no information to drive back (the discrepancy principle);
+    * ``c sqrt(D t / A)``, ``D = max P'(rho0)`` the largest diffusivity of
+      ``d_t rho = -Lap P(rho)``, bounds the amplification of what the filter keeps: a mode
+      of wavenumber ``k`` passes the filter only until ``D k^2 t`` reaches about
+      ``A = AMPLIFICATION_EXPONENT`` (:data:`SMOOTHING_FACTORS`).
+
+    ``s`` depends on the data and the current time only, never on how far the run goes: the
+    density at a time ``t`` is the same whether the run ends there or later.  The Gaussian
+    filter (which biases every mode) uses two cells at all times.
+
+    Parameters
+    ----------
+    flow : BackwardFlow
+    rho0 : Density
+        The initial density.
+    smoothing_filter : str
+    """
+
+    def __init__(self, flow: BackwardFlow, rho0: Density, smoothing_filter: str):
+        grid = rho0.grid
+        self.cell = max(grid.spacing)
+        self.smoothing_filter = smoothing_filter
+        self.noise_length = 1.0 / noise_floor(rho0.values, grid).wavenumber
+        self.diffusivity = float(flow.pressure_derivative(rho0.values).max())
+
+    def __call__(self, t: float) -> float:
+        """The smoothing at time ``t >= 0`` after the start."""
+        if self.smoothing_filter == "gaussian":
+            return DEFAULT_GAUSSIAN_SMOOTHING_CELLS * self.cell
+        growth = SMOOTHING_FACTORS[self.smoothing_filter] * np.sqrt(
+            self.diffusivity * t / AMPLIFICATION_EXPONENT
         )
-    diffusivity = float(flow.pressure_derivative(rho0.values).max())
-    smoothing = SMOOTHING_FACTORS[smoothing_filter] * np.sqrt(diffusivity * horizon)
-    return float(max(smoothing, max(rho0.grid.spacing)))  # at least one cell
+        return float(max(self.cell, self.noise_length, growth))
 
 
 @dataclass(frozen=True)
@@ -87,6 +119,8 @@ class Regularised:
     grid : Grid
     smoothing_filter : str
         The regularisation that made it.
+    smoothing : float
+        Its length scale.
     smoothed : ndarray
         The filtered density ``rho~`` (density filters) or the fitted pressure ``p~``
         (``"local-quadratic"``).
@@ -101,6 +135,7 @@ class Regularised:
     values: np.ndarray
     grid: Grid
     smoothing_filter: str
+    smoothing: float
     smoothed: np.ndarray
     roughness: float
     gradient: list[np.ndarray] | None = None
@@ -119,20 +154,13 @@ class BackwardFlow(JKOFlow):
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
         """``P'(rho)`` of ``d_t rho = -Lap P(rho)`` (the local diffusivity)."""
 
-    def jko_discretisation(
-        self, rho0: Density, horizon: float | None, **options: Any
-    ) -> JKODiscretisation:
+    def jko_discretisation(self, rho0: Density, **options: Any) -> JKODiscretisation:
         """The semi-implicit JKO discretisation (:class:`BackwardJKODiscretisation`; options
-        ``smoothing``, ``smoothing_filter``, ``roughness_limit``)."""
-        smoothing = options.pop("smoothing", None)
-        smoothing_filter = options.pop("smoothing_filter", None)
-        roughness_limit = options.pop("roughness_limit", 0.05)
-        reject_options(
-            self, "jko", options, ("smoothing", "smoothing_filter", "roughness_limit")
-        )
-        return BackwardJKODiscretisation(
-            self, rho0, horizon, smoothing, smoothing_filter, roughness_limit
-        )
+        ``smoothing``, ``smoothing_scale``, ``smoothing_filter``, ``roughness_limit``)."""
+        accepted = ("smoothing", "smoothing_scale", "smoothing_filter", "roughness_limit")
+        chosen = {name: options.pop(name) for name in accepted if name in options}
+        reject_options(self, "jko", options, accepted)
+        return BackwardJKODiscretisation(self, rho0, **chosen)
 
     def check_grid(self, grid: Grid) -> None:
         """Raise :class:`~wgflow.errors.WgflowError` if ``grid`` has an axis with fewer
@@ -166,14 +194,13 @@ class BackwardFlow(JKOFlow):
         """
         filtered = FILTERS[smoothing_filter](values, grid, smoothing)
         roughness = float(np.abs(values - filtered).sum() / values.sum())
-        return Regularised(values, grid, smoothing_filter, filtered, roughness)
+        return Regularised(values, grid, smoothing_filter, smoothing, filtered, roughness)
 
-    def step_energy(self, regularised: Regularised, dt: float, order: int = 2) -> Functional:
+    def step_energy(self, regularised: Regularised, dt: float) -> Functional:
         """The linear functional ``∫ V_k rho`` of one semi-implicit JKO step of length
         ``dt`` from the regularised density (module docstring); ``V_k = +inf`` where
         ``rho~`` vanishes and the first variation is not finite there (Shannon), so no
-        mass goes there.  ``order=1`` leaves out the second-order terms (the step of the
-        frozen first variation alone)."""
+        mass goes there."""
         grid = regularised.grid
         filtered = np.maximum(regularised.smoothed, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -183,11 +210,10 @@ class BackwardFlow(JKOFlow):
         # finite value, i.e. the smallest phi, so the differences see no false wall there
         phi = -np.where(finite, variation, variation[finite].max())
         squared_gradient, laplacian = gradient_squared_and_laplacian(phi, grid.spacing)
-        correction_dt = dt if order == 2 else 0.0
         potential = (
             variation
-            + 0.5 * correction_dt * self.pressure_derivative(filtered) * laplacian
-            + 0.75 * correction_dt * squared_gradient
+            + 0.5 * dt * self.pressure_derivative(filtered) * laplacian
+            + 0.75 * dt * squared_gradient
         )
         return LinearisedEnergy(np.where(finite, potential, np.inf))
 
@@ -201,23 +227,22 @@ class BackwardJKODiscretisation(JKODiscretisation):
     """The semi-implicit JKO discretisation of a backward flow (module docstring).
 
     Each step freezes the first variation at the regularised current density
-    (:meth:`BackwardFlow.step_energy`); each new density is regularised once, for the
-    roughness check after the step that produced it and for the next step's potential.
+    (:meth:`BackwardFlow.step_energy`); each new density is regularised for the roughness
+    check after the step that produced it (and, when the smoothing has not changed, for the
+    next step's potential).
 
     Parameters
     ----------
     flow : BackwardFlow
     rho0 : Density
-    horizon : float, optional
-        The duration of the run, which sets the default ``smoothing`` of the spectral and
-        local-quadratic regularisations.
     smoothing : float, optional
-        The regularisation's length scale ``s`` (reported in ``settings``).  Default
-        ``c sqrt(D horizon)`` with ``D = max P'(rho0)`` (:data:`SMOOTHING_FACTORS`; for the
-        backward heat flow ``sqrt(horizon / 10)``, so the cut-off wavenumber ``1/s`` is
-        amplified by at most ``e^10`` over the run), at least one cell; two cells for the
-        Gaussian filter.  The default depends on the run's duration: the same time reached
-        by a longer run is computed with more smoothing.
+        The regularisation's length scale ``s`` at every step.  Default: chosen at each step
+        from the data and the current time (:class:`DefaultSmoothing`), never from the run's
+        duration; its last value is reported in ``settings`` and every step's in
+        ``statistics["smoothing"]``.
+    smoothing_scale : float
+        A factor applied to the smoothing (given or default; default 1).  The error
+        estimate's companion run uses a larger one (:meth:`error_companion`).
     smoothing_filter : str, optional
         One of the flow's ``filters`` (the first is the default): ``"spectral"``,
         ``"gaussian"`` (density filters) and, for the porous medium, ``"local-quadratic"``
@@ -228,14 +253,19 @@ class BackwardJKODiscretisation(JKODiscretisation):
         the fraction it removes from the initial density (default 0.05).
     """
 
+    regularisation = "a smoothing_scale > 1 or a larger smoothing"
+    #: The smoothing factor of the error estimate's companion run: a second regularisation
+    #: level, so that the estimate sees the regularisation's own error.
+    COMPANION_SMOOTHING_SCALE = 1.2
+
     def __init__(
         self,
         flow: BackwardFlow,
         rho0: Density,
-        horizon: float | None,
-        smoothing: float | None,
-        smoothing_filter: str | None,
-        roughness_limit: float,
+        smoothing: float | None = None,
+        smoothing_scale: float = 1.0,
+        smoothing_filter: str | None = None,
+        roughness_limit: float = 0.05,
     ):
         grid = rho0.grid
         flow.check_grid(grid)
@@ -244,83 +274,81 @@ class BackwardJKODiscretisation(JKODiscretisation):
             "smoothing_filter", flow.filters[0] if smoothing_filter is None else smoothing_filter,
             flow.filters,
         )
-        if smoothing is None:
-            self.smoothing = _default_smoothing(flow, rho0, self.smoothing_filter, horizon)
-        else:
-            self.smoothing = check_positive("smoothing", smoothing)
-        if self.smoothing_filter == "local-quadratic" and self.smoothing < max(grid.spacing):
+        self.given_smoothing = None if smoothing is None else check_positive("smoothing", smoothing)
+        self.smoothing_scale = check_positive("smoothing_scale", smoothing_scale)
+        self.default_smoothing = DefaultSmoothing(flow, rho0, self.smoothing_filter)
+        if self.smoothing_filter == "local-quadratic" and self.smoothing(0.0) < max(grid.spacing):
             raise WgflowError(
-                f"smoothing = {self.smoothing!r} is below one cell ({max(grid.spacing):.4g}); "
+                f"smoothing = {self.smoothing(0.0)!r} is below one cell ({max(grid.spacing):.4g}); "
                 "the local quadratic regression needs a window of at least one cell"
             )
         self.roughness_limit = check_positive("roughness_limit", roughness_limit)
-        self.statistics = {"roughness": []}
+        self.statistics = {"roughness": [], "smoothing": []}
         self._regularised: Regularised | None = None
         self._initial_roughness: float | None = None
 
+    def smoothing(self, t: float) -> float:
+        """The regularisation length at time ``t`` after the start."""
+        base = self.default_smoothing(t) if self.given_smoothing is None else self.given_smoothing
+        return base * self.smoothing_scale
+
     def settings(self) -> dict[str, Any]:
-        return {"smoothing": self.smoothing, "smoothing_filter": self.smoothing_filter}
+        used = self.statistics["smoothing"]
+        return {
+            "smoothing": used[-1] if used else self.smoothing(0.0),
+            "smoothing_rule": "given" if self.given_smoothing is not None else "data",
+            "smoothing_scale": self.smoothing_scale,
+            "smoothing_filter": self.smoothing_filter,
+        }
 
-    def _regularise(self, values: np.ndarray, grid: Grid) -> Regularised:
-        return self.flow.regularise(values, grid, self.smoothing, self.smoothing_filter)
+    def error_companion(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The options of the error estimate's companion run: the same, with the smoothing
+        scaled by :attr:`COMPANION_SMOOTHING_SCALE` (a second regularisation level)."""
+        return {**options, "smoothing_scale": self.smoothing_scale * self.COMPANION_SMOOTHING_SCALE}
 
-    def step_energy(
-        self, rho: Density, dt: float, *, order: int | None = None,
-        smoothing: float | None = None,
-    ) -> Functional:
-        """The step's linear functional from the regularisation of ``rho`` (the one the
-        roughness check computed after the last step when it belongs to ``rho``).
+    def _regularise(self, values: np.ndarray, grid: Grid, smoothing: float) -> Regularised:
+        cached = self._regularised
+        if (
+            cached is not None and cached.smoothing == smoothing
+            and np.array_equal(cached.values, values)
+        ):
+            return cached
+        self._regularised = self.flow.regularise(values, grid, smoothing, self.smoothing_filter)
+        return self._regularised
 
-        Parameters
-        ----------
-        rho : Density
-            The current density.
-        dt : float
-            The step length.
-        order : {1, 2}, optional
-            2 (the default): the second-order step of the module docstring; 1: the frozen
-            first variation alone.  With ``smoothing``, the variants of a step from one
-            state that error estimates compare.
-        smoothing : float, optional
-            Another regularisation length for this step only (default: the run's).
-        """
-        order = 2 if order is None else check_choice("order", order, (1, 2))
-        if smoothing is not None and smoothing != self.smoothing:
-            other = self.flow.regularise(
-                rho.values, rho.grid, check_positive("smoothing", smoothing),
-                self.smoothing_filter,
-            )
-            return self.flow.step_energy(other, dt, order)
-        if self._regularised is None or not np.array_equal(self._regularised.values, rho.values):
-            self._regularised = self._regularise(rho.values, rho.grid)
+    def step_energy(self, rho: Density, dt: float, t: float) -> Functional:
+        """The linear functional of the step from ``rho`` at time ``t`` to ``t + dt``,
+        regularised at the smoothing of the step's end."""
+        smoothing = self.smoothing(t + dt)
+        self.statistics["smoothing"].append(smoothing)
+        regularised = self._regularise(rho.values, rho.grid, smoothing)
         if self._initial_roughness is None:
-            self._initial_roughness = self._regularised.roughness
-        return self.flow.step_energy(self._regularised, dt, order)
+            self._initial_roughness = regularised.roughness
+        return self.flow.step_energy(regularised, dt)
 
-    def check(self, values: np.ndarray, grid: Grid) -> None:
-        """Stop a backward flow whose density has become rough.
+    def check(self, values: np.ndarray, grid: Grid, t: float) -> None:
+        """Stop a backward flow whose density at time ``t`` has become rough.
 
         Roughness (:class:`Regularised`) is the L1 fraction of the density (of the
-        pressure, for the local quadratic regression) that the regularisation removes:
-        small for a density whose modes lie below the cut-off (whatever the grid), O(1)
-        once noise near the cut-off is amplified or the density collapses onto a few cells
-        (e.g. a Gaussian at its singular time).  The run stops when it exceeds
+        pressure, for the local quadratic regression) that the regularisation at time ``t``
+        removes: small for a density whose modes lie below the cut-off (whatever the grid),
+        O(1) once noise near the cut-off is amplified or the density collapses onto a few
+        cells (e.g. a Gaussian at its singular time).  The run stops when it exceeds
         ``roughness_limit`` and twice the roughness of the initial density.
         """
-        regularised = self._regularise(values, grid)
-        roughness = regularised.roughness
+        smoothing = self.smoothing(t)
+        roughness = self._regularise(values, grid, smoothing).roughness
         self.statistics["roughness"].append(roughness)
         limit = max(self.roughness_limit, 2.0 * (self._initial_roughness or 0.0))
         if roughness > limit:
             raise StepFailure(
                 f"the density has become rough (fraction {roughness:.3f} removed by the "
                 f"{self.smoothing_filter} filter > {limit:.3g}): either the backward flow has "
-                "amplified noise (raise the regularisation option smoothing, now "
-                f"{self.smoothing:.4g}) or the density has become narrower than the filter "
-                "(collapse, e.g. at a Gaussian's singular time: stop earlier, or lower "
-                "smoothing on a finer grid)"
+                "amplified noise (raise the regularisation: smoothing_scale > 1 or a larger "
+                f"smoothing, now {smoothing:.4g}) or the density has become narrower than the "
+                "filter (collapse, e.g. at a Gaussian's singular time: stop earlier, or use a "
+                "finer grid)"
             )
-        self._regularised = regularised
 
 
 class LinearisedEnergy(Functional):
@@ -350,23 +378,34 @@ class LinearisedEnergy(Functional):
 #: Amplified noise allowed in a kept mode of the spectral backward heat solution, relative
 #: to the largest data coefficient.
 AMPLIFIED_NOISE_LIMIT = 1e-2
+#: The noise level of the error estimate's companion run, relative to the run's own.
+COMPANION_NOISE_FACTOR = 30.0
 
 
 class BackwardHeatSpectralDiscretisation(SpectralDiscretisation):
     """The backward heat semigroup on cosine coefficients with a noise-level cut-off.
 
-    Mode k grows like ``exp(|k|^2 t)``, which amplifies the data's round-off without bound.
+    Mode k grows like ``exp(|k|^2 t)``, which amplifies the data's noise without bound.
     A mode is kept only while ``noise_level * exp(|k|^2 t) < 1e-2`` (its amplified noise
     stays below one per cent of the largest data coefficient) and only if its data
     coefficient is above the noise level.  The kept modes are exact in time.
 
     Parameters
     ----------
-    noise_level : float
-        Relative noise of the data (default 1e-13, float64 data after a few operations).
+    rho0 : Density
+        The initial density.
+    noise_level : float, optional
+        Relative noise of the data.  Default: the floor of the initial density's cosine
+        spectrum (:func:`wgflow.spectrum.noise_floor`: round-off for exact float64 data,
+        the wall leak of data that do not vanish at the walls, the sampling noise of a
+        histogram).
     """
 
-    def __init__(self, noise_level: float):
+    regularisation = "a larger noise_level"
+
+    def __init__(self, rho0: Density, noise_level: float | None = None):
+        if noise_level is None:
+            noise_level = noise_floor(rho0.values, rho0.grid).level
         self.noise_level = check_positive("noise_level", noise_level)
         self.statistics = {"kept_modes": []}
         # the modes above the noise level, computed once for the run's initial coefficients
@@ -388,6 +427,12 @@ class BackwardHeatSpectralDiscretisation(SpectralDiscretisation):
     def settings(self) -> dict[str, Any]:
         return {"noise_level": self.noise_level}
 
+    def error_companion(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The companion run assumes :data:`COMPANION_NOISE_FACTOR` times more noise (it
+        keeps fewer modes): their difference is the content of the modes the cut-off is
+        unsure of."""
+        return {**options, "noise_level": COMPANION_NOISE_FACTOR * self.noise_level}
+
 
 class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
     """Backward heat equation (11) ``d_t mu = -Lap mu``: descent of the Shannon entropy H.
@@ -396,7 +441,8 @@ class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
     (eq. 10, Theorem 3.1).  Exact solutions: a heat solution run backwards in time,
     e.g. ``N(m, S - 2tI)`` up to the singular time ``lambda_min(S)/2``.  Methods: ``"jko"``
     (the semi-implicit step), ``"spectral"`` (the cosine-series reference with a noise-level
-    cut-off, option ``noise_level``), ``"lagrangian"`` (the continuous DAE, eq. (10)).
+    cut-off, option ``noise_level``, by default the data's noise floor), ``"lagrangian"``
+    (the continuous DAE, eq. (10)).
     """
 
     name = "backward-heat"
@@ -416,9 +462,9 @@ class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
         return np.ones_like(values)
 
     def spectral_discretisation(self, rho0: Density, **options: Any) -> SpectralDiscretisation:
-        noise_level = options.pop("noise_level", 1e-13)
+        noise_level = options.pop("noise_level", None)
         reject_options(self, "spectral", options, ("noise_level",))
-        return BackwardHeatSpectralDiscretisation(noise_level)
+        return BackwardHeatSpectralDiscretisation(rho0, noise_level)
 
 
 class BackwardPorousMedium(BackwardFlow):
@@ -473,22 +519,20 @@ class BackwardPorousMedium(BackwardFlow):
         fitted, gradient, laplacian = local_quadratic_fit(pressure, values, grid, smoothing)
         roughness = float((values * np.abs(pressure - fitted)).sum() / (values * pressure).sum())
         return Regularised(
-            values, grid, smoothing_filter, fitted, roughness, gradient, laplacian
+            values, grid, smoothing_filter, smoothing, fitted, roughness, gradient, laplacian
         )
 
-    def step_energy(self, regularised: Regularised, dt: float, order: int = 2) -> Functional:
+    def step_energy(self, regularised: Regularised, dt: float) -> Functional:
         """The step's linear functional; with ``"local-quadratic"`` the potential of the
-        class docstring, otherwise :meth:`BackwardFlow.step_energy`; ``order=1`` leaves out
-        the second-order terms."""
+        class docstring, otherwise :meth:`BackwardFlow.step_energy`."""
         if regularised.gradient is None or regularised.laplacian is None:
-            return super().step_energy(regularised, dt, order)
+            return super().step_energy(regularised, dt)
         m = self.m
         fitted = regularised.smoothed
-        correction_dt = dt if order == 2 else 0.0
         potential = (
             1.0 / (m - 1.0) - fitted
-            + 0.5 * correction_dt * (m - 1.0) * fitted * regularised.laplacian
-            + 0.75 * correction_dt * sum(g * g for g in regularised.gradient)
+            + 0.5 * dt * (m - 1.0) * fitted * regularised.laplacian
+            + 0.75 * dt * sum(g * g for g in regularised.gradient)
         )
         inside = (regularised.values > 0) & (fitted > 0)
         return LinearisedEnergy(np.where(inside, potential, np.inf))

@@ -95,46 +95,40 @@ class JKODiscretisation:
         without one fails before the first step).
     """
 
+    #: How a user raises the regularisation, for messages (empty: none to raise).
+    regularisation = ""
+
     def __init__(self, energy: Functional, grid: Grid):
         energy.log_prox_ratio(np.zeros(grid.shape), 1.0, grid)
         self.energy = energy
         #: Per-step diagnostics (lists), merged into the solver's ``statistics``.
         self.statistics: dict[str, Any] = {}
 
-    def step_energy(
-        self, rho: Density, dt: float, *, order: int | None = None,
-        smoothing: float | None = None,
-    ) -> Functional:
-        """The functional whose Wasserstein proximal step of length ``dt`` from ``rho`` is
-        the next density.
-
-        ``order`` and ``smoothing`` select a variant of the step (another order in ``dt``,
-        another regularisation length: what error estimates compare) in discretisations
-        that have them; ``None`` is the run's own step.  A fixed energy has no variant,
-        and asking for one is an error.
-        """
-        if order is not None or smoothing is not None:
-            raise WgflowError(
-                f"the JKO step of {self.energy.name} has no variants (order, smoothing)"
-            )
+    def step_energy(self, rho: Density, dt: float, t: float) -> Functional:
+        """The functional whose Wasserstein proximal step of length ``dt`` from ``rho`` at
+        time ``t`` (after the start) is the next density (here the flow's energy)."""
         return self.energy
 
-    def check(self, values: np.ndarray, grid: Grid) -> None:
-        """Accept the density a step produced, or raise
+    def check(self, values: np.ndarray, grid: Grid, t: float) -> None:
+        """Accept the density a step produced at time ``t``, or raise
         :class:`~wgflow.errors.StepFailure` (nothing to check for a convex energy)."""
 
     def settings(self) -> dict[str, Any]:
         """The discretisation's parameters in force (reported in the result)."""
         return {}
 
+    def error_companion(self, options: dict[str, Any]) -> dict[str, Any] | None:
+        """The options (from the run's own ``options``) of a companion run whose distance to
+        this run estimates its error (:mod:`wgflow.estimate`), or ``None`` for a
+        discretisation without an error estimate (here: the well-posed gradient flows)."""
+        return None
+
 
 class JKOFlow(Flow):
     """A flow the JKO solver integrates (``method="jko"``)."""
 
-    def jko_discretisation(
-        self, rho0: Density, horizon: float | None, **options: Any
-    ) -> JKODiscretisation:
-        """The discretisation of a JKO run from ``rho0`` to time ``horizon``.
+    def jko_discretisation(self, rho0: Density, **options: Any) -> JKODiscretisation:
+        """The discretisation of a JKO run from ``rho0``.
 
         Gradient flows of a fixed energy take no options; flows that freeze or regularise
         their functional (the backward flows) override this and take their own options.
@@ -188,6 +182,8 @@ class SpectralDiscretisation(ABC):
 
     #: Per-step diagnostics (lists), merged into the solver's ``statistics``.
     statistics: dict[str, Any]
+    #: How a user raises the regularisation, for messages (empty: none to raise).
+    regularisation = ""
 
     @abstractmethod
     def coefficients(
@@ -199,6 +195,11 @@ class SpectralDiscretisation(ABC):
     def settings(self) -> dict[str, Any]:
         """The discretisation's parameters in force (reported in the result)."""
         return {}
+
+    def error_companion(self, options: dict[str, Any]) -> dict[str, Any] | None:
+        """The options of the error estimate's companion run, or ``None`` (see
+        :meth:`JKODiscretisation.error_companion`)."""
+        return None
 
 
 class SpectralFlow(Flow):

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from ..density import Density
-from ..errors import StepFailure, UnknownOptionError, WgflowError, check_positive
+from ..errors import StepFailure, UnknownOptionError, WgflowError
 from ..flows import Flow
 
 T = TypeVar("T")
@@ -38,12 +38,11 @@ class Solver(ABC):
         Initial density.
     t0 : float
         Initial time.
-    horizon : float, optional
-        The run's final time, when known (:func:`wgflow.solve` passes ``t_end``); some
-        discretisations choose defaults from it.
 
     Attributes
     ----------
+    t0 : float
+        Initial time.
     t : float
         Current time.
     rho : Density
@@ -61,9 +60,7 @@ class Solver(ABC):
     #: The interface (:mod:`wgflow.flows.base`) a flow implements to run with this solver.
     flow_interface: ClassVar[type] = Flow
 
-    def __init__(
-        self, flow: Flow, rho0: Density, t0: float = 0.0, horizon: float | None = None
-    ):
+    def __init__(self, flow: Flow, rho0: Density, t0: float = 0.0):
         if not self.supports(flow):
             raise WgflowError(
                 f"method {self.method!r} does not integrate the {flow.name} flow; accepted "
@@ -73,8 +70,8 @@ class Solver(ABC):
         self.grid = rho0.grid
         self.mass0 = rho0.mass
         self._rho: Density | None = rho0
-        self.t = float(t0)
-        self.horizon = None if horizon is None else check_positive("horizon", horizon)
+        self.t0 = float(t0)
+        self.t = self.t0
         self.status = "running"
         self.message = ""
         self.statistics: dict[str, Any] = {"steps": 0}
@@ -136,6 +133,22 @@ class Solver(ABC):
     def settings(self) -> dict[str, Any]:
         """The numerical parameters in force (reported in the result)."""
         return {}
+
+    def companion_options(self) -> dict[str, Any] | None:
+        """The options of a companion run of this solver from the same initial density,
+        whose distance to this run estimates its error (:mod:`wgflow.estimate`), or ``None``
+        where the solver and flow give no error estimate (the well-posed flows)."""
+        return None
+
+    def regularisation_hint(self) -> str:
+        """How a user raises this run's regularisation, for messages (empty: none)."""
+        return ""
+
+    def known_error(self) -> float:
+        """A part of the current density's relative L1 error that the solver knows
+        directly (e.g. the negative mass a cosine series clipped), added to the error
+        estimate's bound; 0 here."""
+        return 0.0
 
     def flow_map(self) -> np.ndarray | None:
         """The flow map from the initial cell centres to the current time, shape

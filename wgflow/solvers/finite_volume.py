@@ -55,8 +55,6 @@ class FiniteVolumeSolver(Solver):
         Initial density.
     t0 : float
         Initial time (the time passed to time-dependent fluxes).
-    horizon : float, optional
-        The run's final time.
     cfl : float
         Sub-step safety factor in ``(0, 1]``: ``dt_sub * r <= cfl``; ``cfl <= 1`` preserves
         positivity.  Default 0.5.
@@ -86,12 +84,11 @@ class FiniteVolumeSolver(Solver):
         rho0: Density,
         t0: float = 0.0,
         *,
-        horizon: float | None = None,
         cfl: float = 0.5,
         max_substeps: int = 100_000,
         **options: Any,
     ):
-        super().__init__(flow, rho0, t0, horizon)
+        super().__init__(flow, rho0, t0)
         cfl = check_positive("cfl", cfl)
         if cfl > 1.0:
             raise WgflowError(

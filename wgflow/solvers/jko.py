@@ -39,6 +39,7 @@ from ..errors import (
     check_integer,
     check_positive,
 )
+from ..filters import gaussian_smooth
 from ..flows import JKOFlow
 from ..functionals import Functional
 from ..grid import Grid
@@ -48,6 +49,12 @@ from .sinkhorn import LogRatio, ProximalStepResult, entropic_proximal_step, symm
 
 #: Sinkhorn tolerance of the solves that only supply the next linearisation point.
 PREDICTOR_TOL = 1e-3
+#: The entropic regularisation of the error estimate's companion run, relative to the run's:
+#: the blur left by a debiased step is of order ``gamma^2``, so the companion's is about four
+#: times larger and the difference about three times the run's.
+COMPANION_GAMMA_FACTOR = 2.0
+#: How many Sinkhorn tolerances (relative to the energy's size) a step may raise the energy.
+ENERGY_TOLERANCE_FACTOR = 10.0
 
 
 def _debiased_log_prox_ratio(
@@ -83,9 +90,6 @@ class JKOSolver(Solver):
         Initial density.
     t0 : float
         Initial time.
-    horizon : float, optional
-        The run's final time (:func:`wgflow.solve` passes ``t_end``), passed to the flow's
-        discretisation.
     gamma : float, optional
         Entropic regularisation in squared length units; default ``gamma_factor h_min^2``.
     gamma_factor : float
@@ -121,7 +125,6 @@ class JKOSolver(Solver):
         rho0: Density,
         t0: float = 0.0,
         *,
-        horizon: float | None = None,
         gamma: float | None = None,
         gamma_factor: float | None = None,
         debias: bool = True,
@@ -132,10 +135,13 @@ class JKOSolver(Solver):
         log_domain: bool = False,
         **options: Any,
     ):
-        super().__init__(flow, rho0, t0, horizon)
+        super().__init__(flow, rho0, t0)
         grid = rho0.grid
-        self.discretisation = self.discretise(
-            flow.jko_discretisation, rho0, self.horizon, **options
+        self.discretisation = self.discretise(flow.jko_discretisation, rho0, **options)
+        self._options = dict(
+            options, gamma=gamma, gamma_factor=gamma_factor, debias=debias,
+            debias_iterations=debias_iterations, kernel=kernel, sinkhorn_tol=sinkhorn_tol,
+            sinkhorn_max_iter=sinkhorn_max_iter, log_domain=log_domain,
         )
         self.debias = check_bool("debias", debias)
         if gamma is not None and gamma_factor is not None:
@@ -155,9 +161,12 @@ class JKOSolver(Solver):
         self.log_domain = check_bool("log_domain", log_domain)
         self._warm_log_b: np.ndarray | None = None
         self._warm_log_u: np.ndarray | None = None
+        self._energy = flow.energy
+        self._energy_value = self._energy(rho0) if self._energy is not None else None
         self.statistics.update(
             self.discretisation.statistics,
             sinkhorn_iterations=[], marginal_error=[], log_domain_steps=0, unconverged_steps=0,
+            energy_change=[],
         )
 
     def settings(self) -> dict[str, Any]:
@@ -172,10 +181,22 @@ class JKOSolver(Solver):
             "log_domain": self.log_domain,
         }
 
+    def regularisation_hint(self) -> str:
+        return self.discretisation.regularisation
+
+    def companion_options(self) -> dict[str, Any] | None:
+        """The flow's companion options (:meth:`JKODiscretisation.error_companion`) with a
+        second entropic-blur level, :data:`COMPANION_GAMMA_FACTOR` times ``gamma``."""
+        options = self.discretisation.error_companion(dict(self._options))
+        if options is None:
+            return None
+        return {**options, "gamma": COMPANION_GAMMA_FACTOR * self.gamma, "gamma_factor": None}
+
     def advance(self, dt: float) -> np.ndarray:
         grid = self.rho.grid
         weight = 2.0 * dt / self.gamma
-        energy = self.discretisation.step_energy(self.rho, dt)
+        elapsed = self.t - self.t0
+        energy = self.discretisation.step_energy(self.rho, dt, elapsed)
         masses0 = self.rho.masses
         sweeps = 0
         if not self.debias:
@@ -198,8 +219,40 @@ class JKOSolver(Solver):
                 sweeps += result.iterations + symmetric_sweeps
         self._record(result, sweeps)
         values = result.masses / grid.cell_volume
-        self.discretisation.check(values, grid)
+        self.discretisation.check(values, grid, elapsed + dt)
+        self._check_energy(values, result.marginal_error)
         return values
+
+    def _check_energy(self, values: np.ndarray, marginal_error: float) -> None:
+        """Stop a step that raised the flow's energy (for the backward flows: the entropy
+        they descend, eqs. (16), (17)) by more than the step's tolerance: a JKO step
+        minimises ``F(rho) + D(rho_k, rho) / (2 dt)`` with ``D >= 0``, so ``F`` can only
+        rise by what the Sinkhorn tolerance leaves, ``ENERGY_TOLERANCE_FACTOR *
+        max(sinkhorn_tol, marginal error) * (|F(rho_k)| + mass)``, and, for a step that is
+        not debiased, by the entropic blur: the change of ``F`` under the blur itself (the
+        heat flow for ``gamma / 4``)."""
+        if self._energy is None or self._energy_value is None:
+            return
+        rho = Density(self.grid, values)
+        value = self._energy(rho)
+        change = value - self._energy_value
+        self.statistics["energy_change"].append(change)
+        allowed = ENERGY_TOLERANCE_FACTOR * max(self.sinkhorn_tol, marginal_error) * (
+            abs(self._energy_value) + self.mass0
+        )
+        if not self.debias:
+            blurred = gaussian_smooth(values, self.grid, np.sqrt(self.gamma / 2))
+            allowed += abs(self._energy(Density(self.grid, blurred)) - value)
+        if change > allowed:
+            raise StepFailure(
+                f"the step raised the {self._energy.name} {self._energy_value:.8g} -> "
+                f"{value:.8g} by {change:.3g}, more than its tolerance {allowed:.3g}: the "
+                f"{self.flow.name} flow must lower it: the step has blurred or amplified the "
+                "density.  Rough data (e.g. a histogram of samples) must be smoothed first "
+                "(Density.from_samples(..., bandwidth='scott')); otherwise raise the "
+                "regularisation (smoothing_scale > 1) or lower dt"
+            )
+        self._energy_value = value
 
     def _solve(
         self, masses0: np.ndarray, log_prox_ratio: LogRatio, tol: float | None = None

@@ -93,8 +93,6 @@ class LagrangianSolver(Solver):
         treated as empty: their particles move but carry no weight in the checks).
     t0 : float
         Initial time.
-    horizon : float, optional
-        The run's final time (unused).
     smoothing : float, optional
         Length ``s > 0`` of the cosine-series filter applied to ``log det grad phi_t`` before
         it is differentiated: the regularisation of the ill-posed backward flow (module
@@ -124,7 +122,6 @@ class LagrangianSolver(Solver):
         rho0: Density,
         t0: float = 0.0,
         *,
-        horizon: float | None = None,
         smoothing: float | None = None,
         smoothing_order: int = 4,
         integrator: str = "rk4",
@@ -133,7 +130,7 @@ class LagrangianSolver(Solver):
         scheme: str = "auto",
         **options: Any,
     ):
-        super().__init__(flow, rho0, t0, horizon)
+        super().__init__(flow, rho0, t0)
         self.discretise(reject_options, flow, self.method, options)
         self.score_coefficient = flow.score_coefficient
         grid = rho0.grid

@@ -36,28 +36,19 @@ class SpectralSolver(Solver):
         ``Heat`` or ``BackwardHeat`` (or any flow supplying a spectral discretisation).
     rho0 : Density
     t0 : float
-    horizon : float, optional
-        The run's final time.
     **options
         The flow's own options, e.g. ``noise_level`` of the backward heat flow (the
-        relative noise of the data, default 1e-13; sets its cut-off, reported in
-        ``settings``).
+        relative noise of the data, by default the noise floor of ``rho0``'s cosine spectrum;
+        sets its cut-off, reported in ``settings``).
     """
 
     method = "spectral"
     flow_interface = SpectralFlow
 
-    def __init__(
-        self,
-        flow: SpectralFlow,
-        rho0: Density,
-        t0: float = 0.0,
-        *,
-        horizon: float | None = None,
-        **options: Any,
-    ):
-        super().__init__(flow, rho0, t0, horizon)
+    def __init__(self, flow: SpectralFlow, rho0: Density, t0: float = 0.0, **options: Any):
+        super().__init__(flow, rho0, t0)
         self.discretisation = self.discretise(flow.spectral_discretisation, rho0, **options)
+        self._options = options
         self._k2 = cosine_wavenumbers_squared(rho0.grid)
         self._coefficients0 = dctn(rho0.values, type=2, norm="ortho")
         self._elapsed = 0.0
@@ -65,6 +56,19 @@ class SpectralSolver(Solver):
 
     def settings(self) -> dict[str, Any]:
         return self.discretisation.settings()
+
+    def regularisation_hint(self) -> str:
+        return self.discretisation.regularisation
+
+    def companion_options(self) -> dict[str, Any] | None:
+        """The flow's companion options (:meth:`SpectralDiscretisation.error_companion`)."""
+        return self.discretisation.error_companion(dict(self._options))
+
+    def known_error(self) -> float:
+        """The L1 change made by removing the negative part and rescaling: twice the
+        clipped mass relative to the total (0 before the first step)."""
+        clipped = self.statistics["clipped_mass"]
+        return 2.0 * clipped[-1] if clipped else 0.0
 
     def advance(self, dt: float) -> np.ndarray:
         elapsed = self._elapsed + dt
