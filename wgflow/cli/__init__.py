@@ -12,9 +12,14 @@ One job per module:
 * :mod:`wgflow.cli.problems` -- the jobs, each a :class:`Problem` (flow, initial density,
   times, trackers and the exact references to compare with): :func:`demo_problem`, the
   backward heat equation (eq. (11) of the paper) from a diffused Gaussian mixture, and
-  :func:`run_problem`, which checks the options of ``wgflow run`` and builds its problem;
+  :func:`run_problem`, which checks the options of ``wgflow run`` and builds its problem,
+  forward or backward, from a built-in density or from the user's data;
+* :mod:`wgflow.cli.inputs` -- the data of ``wgflow run --input FILE``: samples (text or
+  ``.npy``) or a density saved by wgflow (``.npz``), the bandwidths of their kernel density
+  estimate and the box that holds them;
 * :mod:`wgflow.cli.report` -- :func:`execute` runs any :class:`Problem`, prints the summary
-  table and writes the picture and the ``.npz`` file; :func:`info_text` is ``wgflow info``.
+  table (with the error estimate of a backward run and the exact error where known) and
+  writes the picture and the ``.npz`` file; :func:`info_text` is ``wgflow info``.
 
 Switching the demo to another equation means changing :func:`demo_problem` only.
 """

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from .. import __version__
 from ..errors import WgflowError
-from . import problems
+from . import inputs, problems
 from .report import execute, info_text
 
 PROG = "wgflow"
@@ -37,6 +37,9 @@ examples:
   wgflow run --flow porous-medium --m 2 --dim 1 --n 256 --bounds -1 1 --t-end 0.01 --dt 1e-3
   wgflow run --flow heat --dim 2 --n 64 --t-end 0.01 --dt 1e-3 --track shannon,w2
   wgflow run --flow fokker-planck --potential quadratic --dim 1 --bounds -4 4 --t-end 0.5 --dt 0.01
+  wgflow run --flow backward-heat --input samples.csv --n 64
+                                    backward heat flow of the kernel density estimate of
+                                    your samples, to half its age, against the exact solution
   wgflow info                       version, flows, methods and trackers
   wgflow run --help                 every option of 'run'
 
@@ -52,20 +55,42 @@ against the exact solution (the mixture diffused to T - t) and writes OUT/demo.p
 OUT/demo.npz."""
 
 RUN_DESCRIPTION = """\
-Run one flow from a built-in initial density, print a summary table, and write
-OUT/run.png and OUT/run.npz.
+Run one flow from a built-in initial density or from your data, print a summary table,
+and write OUT/run.png and OUT/run.npz.
 
-The initial density sits at the centre of the box [A, B]^dim:
+Built-in initial densities sit at the centre of the box [A, B]^dim:
   gaussian    N(centre, VARIANCE I)
   barenblatt  the Barenblatt profile of exponent M and constant C at time T0,
               rho(x, t0) = t0^-alpha (C - k |x - centre|^2 t0^(-2 alpha/d))_+^(1/(m-1))
 
-Where an exact solution is known the table shows the relative L1 error to it:
-  heat from a Gaussian              N(centre, (VARIANCE + 2 t) I)
-  porous-medium from a Barenblatt   the Barenblatt profile at time T0 + t
+Your data (--input FILE; the dimension is the data's):
+  samples     text (.csv .tsv .txt .dat: one point a row, coordinates separated by commas
+              or spaces, '#' starts a comment, a first line of column names is skipped) or
+              .npy (shape (k, d); a 1-D array is k points on a line), turned into the
+              Gaussian kernel density estimate of bandwidth --bandwidth (or a histogram
+              with --bandwidth 0) on a box that holds the data: their range widened on
+              each side by 3 bandwidths plus 10% of the range, unless --bounds is given
+  density     the final density of a result saved by wgflow (.npz, e.g. OUT/run.npz),
+              on its own grid and with its age
+
+The backward flows (backward-heat d_t rho = -Lap rho, backward-porous-medium
+d_t rho = -Lap rho^m) run, unless --t-end is given, for half the time that brings the
+initial density to its singular point: half its age under backward-heat (VARIANCE/2 for
+a Gaussian, min b^2/2 for a kernel estimate of bandwidth b, the age saved with a
+density), T0/2 for a Barenblatt profile under backward-porous-medium.  A run that
+reaches the singular point, or whose error estimate passes --rtol, stops early.
+
+The table shows, at each stored time, the error estimate of a backward run (when the
+library reports one) and the relative L1 error to the exact solution where one is known:
+  (backward-)heat from a Gaussian               N(centre, (VARIANCE +/- 2 t) I)
+  (backward-)heat from a kernel estimate        the estimate of bandwidth sqrt(b^2 +/- 2 t)
+  (backward-)porous-medium from a Barenblatt    the Barenblatt profile at time T0 +/- t
   fokker-planck (quadratic V) from a Gaussian   Ornstein-Uhlenbeck closed form
-(exact solutions live on the whole space; the box walls are ignored, so keep the
-density away from them)."""
+(the Gaussian and Barenblatt solutions live on the whole space, the box walls are
+ignored, so keep the density away from them; the kernel estimate includes its mirror
+images at the walls, exactly the flow in the box).
+
+Exit status: 0 success, 1 the solver stopped early, 2 bad input."""
 
 RUN_EPILOG = """\
 examples:
@@ -73,7 +98,12 @@ examples:
   wgflow run --flow porous-medium --dim 2 --n 128 --bounds -0.5 0.5 --t0 0.01 --C 0.01 \\
              --t-end 0.005 --dt 1e-3
   wgflow run --flow heat --initial gaussian --variance 0.02 --dim 2 --n 64 --bounds -1 1 \\
-             --t-end 0.02 --dt 2e-3 --track shannon,renyi:2,w2"""
+             --t-end 0.02 --dt 2e-3 --track shannon,renyi:2,w2
+  wgflow run --flow backward-heat --input samples.csv --bandwidth silverman --n 64
+  wgflow run --flow backward-heat --input points.npy --bandwidth 0.2 --t-end 0.01 \\
+             --method spectral
+  wgflow run --flow backward-porous-medium --m 3 --n 256 --C 0.1
+  wgflow run --flow backward-heat --input wgflow-run/run.npz --rtol inf"""
 
 #: Negative numbers, scientific notation included ("-1e-3"), are values, not options.
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
@@ -120,29 +150,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--flow", required=True, choices=problems.RUN_FLOWS,
                      help="the equation: heat d_t rho = Lap rho; porous-medium d_t rho = "
-                          "Lap rho^m; fokker-planck d_t rho = Lap rho + div(rho grad V)")
+                          "Lap rho^m; fokker-planck d_t rho = Lap rho + div(rho grad V); "
+                          "backward-heat d_t rho = -Lap rho; backward-porous-medium "
+                          "d_t rho = -Lap rho^m")
     run.add_argument("--m", type=float, default=None, metavar="M",
-                     help="porous-medium / Barenblatt exponent m > 1 (default 2)")
+                     help="exponent m > 1 of the (backward) porous-medium flow and of the "
+                          f"Barenblatt profile (default {problems.DEFAULT_M:g})")
     run.add_argument("--potential", choices=problems.RUN_POTENTIALS, default=None,
                      help="fokker-planck potential: quadratic V = |x - centre|^2 / 2 "
                           "(default quadratic)")
-    run.add_argument("--initial", choices=problems.RUN_INITIALS, default=None,
-                     help="initial density (default barenblatt for porous-medium, else gaussian)")
+    start = run.add_mutually_exclusive_group()
+    start.add_argument("--initial", choices=problems.RUN_INITIALS, default=None,
+                       help="built-in initial density (default barenblatt for the porous-medium "
+                            "flows, else gaussian)")
+    start.add_argument("--input", default=None, metavar="FILE",
+                       help="start from your data: samples (" + " ".join(inputs.TEXT_SUFFIXES)
+                            + f", {inputs.NPY_SUFFIX}) or a density saved by wgflow "
+                            f"({inputs.RESULT_SUFFIX}); see above")
+    run.add_argument("--bandwidth", type=inputs.bandwidth_value, default=None, metavar="B",
+                     help="kernel density estimate of --input samples: a bandwidth > 0, a "
+                          "rule (scott, silverman), or 0 for a histogram (default "
+                          f"{inputs.DEFAULT_BANDWIDTH})")
     run.add_argument("--variance", type=float, default=None,
-                     help="variance of the Gaussian initial density (default 0.01)")
+                     help="variance of the Gaussian initial density (default "
+                          f"{problems.DEFAULT_VARIANCE:g})")
     run.add_argument("--t0", type=float, default=None,
-                     help="time of the Barenblatt initial profile (default 0.01)")
+                     help="time of the Barenblatt initial profile (default "
+                          f"{problems.DEFAULT_T0:g})")
     run.add_argument("--C", type=float, default=None,
-                     help="Barenblatt constant C, fixes the mass (default 0.01)")
-    run.add_argument("--dim", type=int, choices=(1, 2, 3), default=1, help="dimension (default 1)")
-    run.add_argument("--n", type=int, default=128, metavar="N",
-                     help="cells per axis, at least 2 (default 128)")
-    run.add_argument("--bounds", type=float, nargs=2, default=(-1.0, 1.0),
-                     metavar=("A", "B"), help="the box [A, B]^dim (default -1 1)")
-    run.add_argument("--t-end", type=float, default=0.01, metavar="T",
-                     help="final time (default 0.01)")
-    run.add_argument("--dt", type=float, default=1e-3, metavar="DT",
-                     help="time step (default 1e-3)")
+                     help="Barenblatt constant C, fixes the mass (default "
+                          f"{problems.DEFAULT_C:g})")
+    run.add_argument("--dim", type=int, choices=(1, 2, 3), default=None,
+                     help="dimension (default 1; with --input the data's, which --dim must "
+                          "match)")
+    run.add_argument("--n", type=int, default=None, metavar="N",
+                     help=f"cells per axis, at least 2 (default {problems.DEFAULT_N})")
+    run.add_argument("--bounds", type=float, nargs=2, default=None, metavar=("A", "B"),
+                     help="the box [A, B]^dim (default -1 1; for samples a box around the "
+                          "data)")
+    run.add_argument("--t-end", type=float, default=None, metavar="T",
+                     help=f"final time (default {problems.FORWARD_T_END:g}; backward flows: "
+                          "half the time to the singular point, see above)")
+    run.add_argument("--dt", type=float, default=None, metavar="DT",
+                     help=f"time step (default {problems.FORWARD_DT:g}; backward flows: "
+                          f"T/{problems.BACKWARD_STEPS})")
     run.add_argument("--method", choices=problems.RUN_METHODS, default="jko",
                      help="solver (default jko); by flow: " + "; ".join(
                          f"{flow}: {', '.join(methods)}"
@@ -150,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--gamma", type=float, default=None, metavar="G",
                      help="entropic regularisation of the JKO steps (default: 2 h^2, "
                           "h the cell width)")
+    run.add_argument("--rtol", type=float, default=None, metavar="R",
+                     help="backward flows: stop when the estimated relative L1 error passes "
+                          "R, a number > 0, or inf to run through and report the estimate "
+                          "(default: the library's)")
     run.add_argument("--track", type=_names, default=problems.RUN_DEFAULT_TRACK, metavar="NAMES",
                      help="comma-separated functionals to record: shannon, renyi:a, "
                           "tsallis:a, mass, energy, w2 (w2 solves an exact transport problem "

@@ -32,7 +32,8 @@ class Outcome:
     result : SolveResult
         The trajectory.
     errors : ndarray or None
-        Relative L1 error to the exact solution at each stored time (None without one).
+        Relative L1 error to the exact solution at each stored time (None without one; NaN
+        at a time where it is not known).
     figure_path, data_path : Path
         The picture and the ``.npz`` result file written.
     seconds : float
@@ -57,6 +58,18 @@ def _lookup(times: np.ndarray, values: np.ndarray, t: float) -> float:
     return float(values[index]) if abs(times[index] - t) <= 1e-9 * max(1.0, abs(t)) else math.nan
 
 
+#: Key of ``result.statistics`` that holds the error estimate of each stored density.
+ERROR_ESTIMATE = "error_estimate"
+#: Table columns printed in scientific notation.
+SCIENTIFIC = ("err est", "rel L1 err")
+
+
+def _per_time(values: object, count: int) -> list[float]:
+    """``values`` (one per stored time) as ``count`` floats, NaN for any missing at the end."""
+    floats: list[float] = np.asarray(values, dtype=float).ravel().tolist()[:count]
+    return floats + [math.nan] * (count - len(floats))
+
+
 def _format_table(headers: list[str], rows: list[list[float]], scientific: set[int]) -> str:
     """A plain-text table; columns whose index is in ``scientific`` use ``%.3e``, missing
     values (NaN) show as ``-``."""
@@ -73,7 +86,9 @@ def summarize(problem: Problem, result: SolveResult, errors: np.ndarray | None) 
     """The summary table (one row per stored time) and the final status, as text.
 
     Columns: time, every tracked functional, the exact Shannon entropy when known (next to
-    the computed one) and the relative L1 error to the exact solution when known.
+    the computed one), the solver's estimate of the relative L1 error of each stored density
+    when it reports one (``result.statistics["error_estimate"]``, backward flows) and the
+    relative L1 error to the exact solution when known.
 
     Parameters
     ----------
@@ -96,19 +111,27 @@ def summarize(problem: Problem, result: SolveResult, errors: np.ndarray | None) 
         columns.append([_lookup(*recorded, t) for t in times])
         if name == "shannon" and "shannon" in problem.exact_tracked:
             headers.append("exact H")
-            columns.append([problem.exact_tracked["shannon"](t) for t in times])
+            columns.append([problem.exact_value("shannon", t) for t in times])
+    estimates = result.statistics.get(ERROR_ESTIMATE)
+    estimated = None if estimates is None else _per_time(estimates, len(times))
+    if estimated is not None:
+        headers.append("err est")
+        columns.append(estimated)
     if errors is not None:
         headers.append("rel L1 err")
         columns.append([float(e) for e in errors])
     rows = [list(row) for row in zip(*columns)]
-    scientific = {len(headers) - 1} if errors is not None else set()
+    scientific = {c for c, header in enumerate(headers) if header in SCIENTIFIC}
     lines = [_format_table(headers, rows, scientific), ""]
-    if errors is not None:
+    if estimated is not None and not math.isnan(estimated[-1]):
+        lines.append(f"final error estimate: {estimated[-1]:.3e}")
+    if errors is not None and not math.isnan(errors[-1]):
         lines.append(f"final relative L1 error vs exact: {errors[-1]:.3e}")
     if "shannon" in result.tracked and "shannon" in problem.exact_tracked:
         t_final = float(result.tracked_times["shannon"][-1])
-        gap = float(result.tracked["shannon"][-1]) - problem.exact_tracked["shannon"](t_final)
-        lines.append(f"final Shannon entropy minus exact: {gap:+.3e}")
+        gap = float(result.tracked["shannon"][-1]) - problem.exact_value("shannon", t_final)
+        if not math.isnan(gap):
+            lines.append(f"final Shannon entropy minus exact: {gap:+.3e}")
     if "mass" in result.tracked:
         mass = np.asarray(result.tracked["mass"])
         lines.append(f"largest relative mass change: {np.max(np.abs(mass / mass[0] - 1.0)):.1e}")
@@ -173,8 +196,8 @@ def execute(
     errors = None
     exact_final = None
     if problem.exact is not None:
-        references = [problem.exact(float(t)) for t in result.times]
-        errors = np.array([rho.relative_l1_error(ref)
+        references = [problem.exact_at(float(t)) for t in result.times]
+        errors = np.array([math.nan if ref is None else rho.relative_l1_error(ref)
                            for rho, ref in zip(result.densities, references)])
         exact_final = references[-1]
     steps = result.statistics["steps"]
@@ -182,8 +205,8 @@ def execute(
 
     t_ref = np.linspace(0.0, float(result.times[-1]), 101)
     exact_curves = {
-        name: (t_ref, [function(float(t)) for t in t_ref])
-        for name, function in problem.exact_tracked.items() if name in result.tracked
+        name: (t_ref, [problem.exact_value(name, float(t)) for t in t_ref])
+        for name in problem.exact_tracked if name in result.tracked
     }
     figure = plot_result(
         result,
