@@ -54,6 +54,14 @@ def test_check_positive_refuses_the_rest(value, shown, accepted):
         check_positive("gamma", value)
 
 
+def test_check_positive_with_allow_inf_takes_inf_and_names_it_in_the_message():
+    assert check_positive("rtol", float("inf"), allow_inf=True) == float("inf")
+    assert check_positive("rtol", 1e-2, allow_inf=True) == 1e-2
+    for value in (0.0, -1.0, float("nan"), float("-inf")):
+        with raises_naming("rtol must be a number > 0 or inf", repr(value)):
+            check_positive("rtol", value, allow_inf=True)
+
+
 @pytest.mark.parametrize("value, minimum", [(1, 1), (np.int32(5), 2), (0, 0), (-3, -3)])
 def test_check_integer_accepts_integers_as_int(value, minimum):
     result = check_integer("n", value, minimum)

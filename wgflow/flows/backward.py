@@ -379,7 +379,7 @@ class LinearisedEnergy(Functional):
 #: to the largest data coefficient.
 AMPLIFIED_NOISE_LIMIT = 1e-2
 #: The noise level of the error estimate's companion run, relative to the run's own.
-COMPANION_NOISE_FACTOR = 30.0
+COMPANION_NOISE_FACTOR = 20.0
 
 
 class BackwardHeatSpectralDiscretisation(SpectralDiscretisation):
