@@ -120,17 +120,17 @@ def fine_reference(
         If ``times`` are not increasing and ``>= 0`` or have no common step, or the fine
         run fails.
     """
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1 or times.size == 0 or (times < 0).any() or (np.diff(times) <= 0).any():
-        raise WgflowError(f"times must be increasing numbers >= 0, got {times.tolist()}")
+    at = np.asarray(times, dtype=float)
+    if at.ndim != 1 or at.size == 0 or (at < 0).any() or (np.diff(at) <= 0).any():
+        raise WgflowError(f"times must be increasing numbers >= 0, got {at.tolist()}")
     rho = Density.from_function(refined(grid, refine), initial)
-    later = times[times > 0]
+    later = at[at > 0]
     if later.size == 0:
         return [cell_averages(rho, grid)]
     dt = _common_step(later)
-    result = solve(flow, rho, later[-1], dt, method=method, t_eval=later, **options)
+    result = solve(flow, rho, later[-1], dt, method=method, t_eval=later.tolist(), **options)
     if not result.success:
         raise WgflowError(f"the fine reference run failed: {result.message}")
     stored = dict(zip(np.round(result.times / dt).astype(int), result.densities))
     return [cell_averages(rho if t == 0 else stored[k], grid)
-            for t, k in zip(times, np.rint(times / dt).astype(int))]
+            for t, k in zip(at, np.rint(at / dt).astype(int))]
