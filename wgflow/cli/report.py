@@ -64,12 +64,6 @@ ERROR_ESTIMATE = "error_estimate"
 SCIENTIFIC = ("err est", "rel L1 err")
 
 
-def _per_time(values: object, count: int) -> list[float]:
-    """``values`` (one per stored time) as ``count`` floats, NaN for any missing at the end."""
-    floats: list[float] = np.asarray(values, dtype=float).ravel().tolist()[:count]
-    return floats + [math.nan] * (count - len(floats))
-
-
 def _format_table(headers: list[str], rows: list[list[float]], scientific: set[int]) -> str:
     """A plain-text table; columns whose index is in ``scientific`` use ``%.3e``, missing
     values (NaN) show as ``-``."""
@@ -113,7 +107,7 @@ def summarize(problem: Problem, result: SolveResult, errors: np.ndarray | None) 
             headers.append("exact H")
             columns.append([problem.exact_value("shannon", t) for t in times])
     estimates = result.statistics.get(ERROR_ESTIMATE)
-    estimated = None if estimates is None else _per_time(estimates, len(times))
+    estimated = None if estimates is None else [float(e) for e in estimates]
     if estimated is not None:
         headers.append("err est")
         columns.append(estimated)
@@ -123,7 +117,7 @@ def summarize(problem: Problem, result: SolveResult, errors: np.ndarray | None) 
     rows = [list(row) for row in zip(*columns)]
     scientific = {c for c, header in enumerate(headers) if header in SCIENTIFIC}
     lines = [_format_table(headers, rows, scientific), ""]
-    if estimated is not None and not math.isnan(estimated[-1]):
+    if estimated is not None:
         lines.append(f"final error estimate: {estimated[-1]:.3e}")
     if errors is not None and not math.isnan(errors[-1]):
         lines.append(f"final relative L1 error vs exact: {errors[-1]:.3e}")

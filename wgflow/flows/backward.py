@@ -254,9 +254,12 @@ class BackwardJKODiscretisation(JKODiscretisation):
     """
 
     regularisation = "a smoothing_scale > 1 or a larger smoothing"
-    #: The smoothing factor of the error estimate's companion run: a second regularisation
-    #: level, so that the estimate sees the regularisation's own error.
-    COMPANION_SMOOTHING_SCALE = 1.2
+    #: The smoothing factor of the error estimate's companion run, by filter: a second
+    #: regularisation level whose bias is about twice the run's, so that their difference is
+    #: about the run's own.  The Gaussian filter's bias grows like ``s^2`` (factor
+    #: ``sqrt(2)``), the local quadratic fit's like ``s^4`` (``2^(1/4) = 1.19``); the
+    #: spectral filter's cut-off bias has no power law (1.2, measured).
+    COMPANION_SMOOTHING_SCALES = {"spectral": 1.2, "gaussian": np.sqrt(2.0), "local-quadratic": 1.2}
 
     def __init__(
         self,
@@ -303,8 +306,9 @@ class BackwardJKODiscretisation(JKODiscretisation):
 
     def error_companion(self, options: dict[str, Any]) -> dict[str, Any]:
         """The options of the error estimate's companion run: the same, with the smoothing
-        scaled by :attr:`COMPANION_SMOOTHING_SCALE` (a second regularisation level)."""
-        return {**options, "smoothing_scale": self.smoothing_scale * self.COMPANION_SMOOTHING_SCALE}
+        scaled by :attr:`COMPANION_SMOOTHING_SCALES` (a second regularisation level)."""
+        scale = self.COMPANION_SMOOTHING_SCALES[self.smoothing_filter]
+        return {**options, "smoothing_scale": self.smoothing_scale * scale}
 
     def _regularise(self, values: np.ndarray, grid: Grid, smoothing: float) -> Regularised:
         cached = self._regularised

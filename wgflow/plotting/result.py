@@ -44,7 +44,8 @@ def plot_result(
         :func:`~wgflow.plotting.plot_tracked`).
     error : (times, values), optional
         An error against time (e.g. the relative L1 error to the exact solution), drawn in
-        its own panel with a logarithmic axis.
+        its own panel with a logarithmic axis; a result with an error estimate
+        (``statistics["error_estimate"]``, the backward flows) gets a panel of it too.
     names : str or sequence of str, optional
         Tracked functionals to draw (default all).
     max_snapshots : int
@@ -81,7 +82,11 @@ def plot_result(
         snapshots.append(exact_final)
         labels.append(f"exact, t = {times[-1]:.4g}")
 
-    ncurves = len(names) + (error is not None)
+    curves = {} if error is None else {"relative L1 error vs exact": error}
+    estimate = np.asarray(result.statistics.get("error_estimate", []), dtype=float)
+    if len(estimate) > 1:  # a backward run's own estimate, after the start
+        curves["estimated relative L1 error"] = (times[1:], estimate[1:])
+    ncurves = len(names) + len(curves)
     ncols = min(3, max(ncurves, 1))
     nrows = -(-ncurves // ncols)
     width = max(3.6 * ncols, 2.6 * len(snapshots) + 1.2 if ndim > 1 else 7.0)
@@ -100,8 +105,8 @@ def plot_result(
                 label=f"exact, t = {times[-1]:.4g}")
         ax.legend(fontsize="small", frameon=False)
     if bottom is not None:
-        extra = None if error is None else {"relative L1 error vs exact": error}
-        plot_tracked(result, names=names, exact=exact, extra=extra, ncols=ncols, fig=bottom)
+        plot_tracked(result, names=names, exact=exact, extra=curves or None, ncols=ncols,
+                     fig=bottom)
     if title is None:
         status = "success" if result.success else "FAILED"
         title = f"{result.flow} flow, method {result.method}: {status} ({result.message})"
