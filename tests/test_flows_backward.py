@@ -14,7 +14,9 @@ import pytest
 import wgflow as wg
 from _helpers import loglog_slope
 from wgflow.errors import WgflowError
+from wgflow.filters import local_quadratic_fit
 from wgflow.functionals import covariance
+from wgflow.reference import fine_reference
 from wgflow.solvers import JKOSolver
 
 MIXTURE_1D = dict(weights=[0.3, 0.45, 0.25], means=[[-1.2], [0.3], [1.5]], covs=[0.15, 0.1, 0.2])
@@ -119,8 +121,8 @@ def test_gaussian_past_its_singular_time_stops_with_a_message():
 
 @pytest.mark.parametrize(
     "dim, n, m, tolerance",
-    # measured with the defaults (local quadratic regression, smoothing 0.6 sqrt(D t),
-    # 25 steps): 3.1e-4, 7.2e-4 (1-D); 7.3e-3, 4.7e-3 (2-D); issue target 2e-2
+    # measured with the defaults (local quadratic regression, weights rho^2, smoothing
+    # 0.6 sqrt(D t), 25 steps): 2.9e-4, 6.9e-4 (1-D); 5.0e-3, 4.2e-3 (2-D); issue target 2e-2
     [(1, 1024, 2.0, 2e-3), (1, 1024, 3.0, 2e-3), (2, 128, 2.0, 2e-2), (2, 128, 3.0, 2e-2)],
 )
 def test_backward_porous_medium_returns_the_barenblatt_to_half_its_time(dim, n, m, tolerance):
@@ -273,3 +275,121 @@ def test_the_backward_discretisation_names_its_companion():
     assert JKOSolver(wg.flows.Heat(), rho).companion_options() is None
     discretisation = wg.flows.BackwardHeat().jko_discretisation(rho, smoothing=0.05)
     assert discretisation.smoothing(0.0) == discretisation.smoothing(1.0) == 0.05
+
+
+def _barenblatt_bumps(m, bumps):
+    """The sum of Barenblatt profiles ``(centre, age, C, weight)`` as a function of the
+    coordinates: the porous-medium solution while their supports are apart."""
+    def density(*x):
+        d = len(x)
+        alpha, k = wg.exact.barenblatt_exponents(d, m)
+        return sum(
+            weight * age**-alpha * np.maximum(
+                C - k * sum((xi - c) ** 2 for xi, c in zip(x, centre)) * age ** (-2 * alpha / d),
+                0.0) ** (1 / (m - 1))
+            for centre, age, C, weight in bumps)
+    return density
+
+
+@pytest.mark.parametrize(
+    "m, centre, born, tolerance",
+    # measured 2.9e-4, 1.7e-3 (2.6e-2 with one pressure fit across the gap between the
+    # bumps), 2.4e-3 (issue target 5e-3); the estimates 4.9e-4, 1.8e-3, 2.4e-3
+    [(1.5, 0.6, 0.01, 1e-3), (3.0, 0.6, 0.01, 4e-3), (2.0, 0.2, 0.002, 5e-3)],
+)
+def test_backward_porous_medium_returns_two_bumps_to_half_their_age(m, centre, born, tolerance):
+    """Two Barenblatt bumps (C = 0.1) born from Diracs at +-centre and released at age
+    ``born`` on [-1.5, 1.5] (512 cells), driven back from age 0.06 to half their age, 0.03.
+    Apart (centre 0.6) the exact solution is their sum; at centre 0.2 they merged at age
+    0.0061 and the reference is a finite-volume run on a grid 4 times finer.  The estimate
+    lies within [1/3, 10] times the true error and S_m decreases at every step."""
+    grid = wg.Grid([(-1.5, 1.5)], 512)
+    if centre > 0.5:
+        data, exact = (wg.Density.from_function(
+            grid, _barenblatt_bumps(m, [((-centre,), age, 0.1, 1.0), ((centre,), age, 0.1, 1.0)]))
+            for age in (0.06, 0.03))
+    else:
+        bumps = _barenblatt_bumps(m, [((-centre,), born, 0.1, 1.0), ((centre,), born, 0.1, 1.0)])
+        exact, data = fine_reference(wg.flows.PorousMedium(m), bumps, grid,
+                                     [0.03 - born, 0.06 - born], cfl=1.0)
+    name = f"tsallis:{m:g}"
+    result = wg.solve(wg.flows.BackwardPorousMedium(m), data, 0.03, 1e-3, rtol=np.inf,
+                      track=[name])
+    assert result.success, result.message
+    error = result.final.relative_l1_error(exact)
+    estimate = result.statistics["error_estimate"][-1]
+    assert error < tolerance
+    assert error / 3 <= estimate <= 10 * error
+    assert result.statistics["largest_increase"][name] == 0.0
+
+
+def test_backward_porous_medium_bumps_merged_shortly_before_half_their_age_stop_honestly():
+    """The hard case of the issue: bumps born at +-0.3 at age 0.01 merge at age 0.0205;
+    from age 0.06 back to 0.03 the valley between them sharpens below the fit's window and
+    the error reaches 3.0e-2 (measured; the estimate 1.8e-2).  The estimate stays within
+    [1/3, 10] times the error, and with the default rtol the run stops with success=False
+    (at t = 0.028: estimate 1.3e-2, error 2.2e-2) after storing only densities whose error
+    is below 2 rtol where their estimate is below rtol (at most 1.6e-2)."""
+    grid = wg.Grid([(-1.5, 1.5)], 512)
+    bumps = _barenblatt_bumps(2.0, [((-0.3,), 0.01, 0.1, 1.0), ((0.3,), 0.01, 0.1, 1.0)])
+    times = [round(k * 1e-3, 9) for k in range(20, 51)]
+    reference = dict(zip(times, fine_reference(wg.flows.PorousMedium(2), bumps, grid, times,
+                                               cfl=1.0)))
+    flow = wg.flows.BackwardPorousMedium(2)
+    through = wg.solve(flow, reference[0.05], 0.03, 1e-3, rtol=np.inf)
+    error = through.final.relative_l1_error(reference[0.02])
+    assert error / 3 <= through.statistics["error_estimate"][-1] <= 10 * error
+    stopped = wg.solve(flow, reference[0.05], 0.03, 1e-3, t_eval=[k * 1e-3 for k in range(1, 31)])
+    assert not stopped.success and "passes rtol = 0.01" in stopped.message
+    assert stopped.times[-1] < 0.03 and stopped.statistics["error_estimate"][-1] > 1e-2
+    for t, density, estimate in zip(stopped.times[1:], stopped.densities[1:],
+                                     stopped.statistics["error_estimate"][1:]):
+        if estimate <= 1e-2:
+            assert density.relative_l1_error(reference[round(0.05 - t, 9)]) <= 2e-2
+
+
+def test_backward_porous_medium_2d_off_centre_bumps():
+    """2-D, m = 3, 128^2: two overlapping Barenblatt bumps of different size, age and height
+    off the centre (no symmetry), run forward for 0.02 by finite volumes (reference on a
+    grid 2 times finer: 1.3e-4 from one 4 times finer) and driven back by 0.01.  Measured
+    4.2e-3 (issue target 1e-2), estimate 5.4e-3."""
+    grid = wg.Grid([(-1, 1)] * 2, 128)
+    bumps = _barenblatt_bumps(3.0, [((-0.2, 0.1), 0.01, 0.1, 1.0),
+                                    ((0.25, -0.15), 0.005, 0.05, 0.6)])
+    target, data = fine_reference(wg.flows.PorousMedium(3), bumps, grid, [0.01, 0.02], refine=2,
+                                  cfl=1.0)
+    result = wg.solve(wg.flows.BackwardPorousMedium(3), data, 0.01, 4e-4, rtol=np.inf,
+                      track=["tsallis:3"])
+    assert result.success, result.message
+    error = result.final.relative_l1_error(target)
+    assert error < 1e-2
+    assert error / 3 <= result.statistics["error_estimate"][-1] <= 10 * error
+    assert result.statistics["largest_increase"]["tsallis:3"] == 0.0
+
+
+def test_backward_porous_medium_fits_the_pressure_of_each_bump_on_its_own():
+    """Two Barenblatt bumps (m = 2, age 0.02, so the pressure 2 rho is a quadratic on each
+    support) 0.09 apart, a gap narrower than the fit's window (s = 0.1): fitted piece by
+    piece, each bump's pressure, gradient and Laplacian come back exactly (measured 1e-9,
+    2e-8, 1e-7: the fit's 1e-10 ridge, see tests/test_filters.py), also at the facing
+    edges, where one fit across the gap is off by 0.28 (the peak pressure is 0.74)."""
+    grid = wg.Grid([(-1.5, 1.5)], 400)
+    flow = wg.flows.BackwardPorousMedium(2)
+    age, C = 0.02, 0.1
+    alpha, k = wg.exact.barenblatt_exponents(1, 2.0)
+    centre = wg.exact.barenblatt_support_radius(1, 2.0, age, C) + 0.045
+    rho = wg.Density.from_function(
+        grid, _barenblatt_bumps(2.0, [((-centre,), age, C, 1.0), ((centre,), age, C, 1.0)]))
+    x = grid.coordinates[0]
+    side = np.sign(x) * centre
+    pressure = 2 * age**-alpha * (C - k * (x - side) ** 2 * age ** (-2 * alpha))
+    inside = rho.values > 0
+    regularised = flow.regularise(rho.values, grid, 0.1, "local-quadratic")
+    np.testing.assert_allclose(regularised.smoothed[inside], pressure[inside], atol=1e-6)
+    slope = -4 * k * age ** (-3 * alpha) * (x - side)
+    np.testing.assert_allclose(regularised.gradient[0][inside], slope[inside], atol=1e-5)
+    np.testing.assert_allclose(regularised.laplacian[inside], -4 * k * age ** (-3 * alpha),
+                               atol=2e-4)
+    assert regularised.roughness < 1e-6
+    across, _, _ = local_quadratic_fit(flow.pressure(rho.values), rho.values**2, grid, 0.1)
+    assert np.abs(across - pressure)[inside].max() > 0.1

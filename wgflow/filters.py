@@ -16,7 +16,7 @@ The cosine transform (type-II DCT of the cell values) is the Fourier series of t
 extension about the walls, natural on a cell-centred grid with no-flux walls: constants pass
 unchanged and the mass is kept exactly by both filters.
 
-:func:`local_quadratic_fit`, a mass-weighted local quadratic regression, smooths a first
+:func:`local_quadratic_fit`, a weighted local quadratic regression, smooths a first
 variation (the pressure of the porous-medium flow) while continuing it past a free boundary
 with the right slope.
 """
@@ -27,7 +27,7 @@ import itertools
 
 import numpy as np
 from scipy.fft import dctn, idctn
-from scipy.ndimage import correlate1d, gaussian_filter
+from scipy.ndimage import correlate1d, find_objects, gaussian_filter, label
 
 from .errors import check_positive
 from .grid import Grid
@@ -103,7 +103,12 @@ def _multi_indices(ndim: int, max_degree: int) -> list[tuple[int, ...]]:
 
 
 def local_quadratic_fit(
-    values: np.ndarray, weights: np.ndarray, grid: Grid, smoothing: float, truncate: float = 4.0
+    values: np.ndarray,
+    weights: np.ndarray,
+    grid: Grid,
+    smoothing: float,
+    truncate: float = 4.0,
+    separate_pieces: bool = False,
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Weighted local quadratic regression: value, gradient and Laplacian of the fit.
 
@@ -127,6 +132,12 @@ def local_quadratic_fit(
         The window's standard deviation ``s > 0`` (length units).
     truncate : float
         Window half-width in units of ``s``.
+    separate_pieces : bool
+        Fit each connected piece of the weights' support (cells with ``w > 0`` that share a
+        face) with the weights of that piece only, and return the fit on the support only
+        (zero elsewhere): the window of a cell then never reaches into another piece across
+        a gap narrower than the window, where ``f`` need not continue (two bumps with their
+        own free boundaries).  Each piece is fitted in its bounding box.
 
     Returns
     -------
@@ -143,12 +154,31 @@ def local_quadratic_fit(
         If ``smoothing`` is not a finite number > 0.
     """
     smoothing = check_positive("smoothing", smoothing)
-    ndim = grid.ndim
     kernels = []
     for h in grid.spacing:
         half = int(np.ceil(truncate * smoothing / h))
         u = np.arange(-half, half + 1) * h / smoothing
         kernels.append([u**power * np.exp(-0.5 * u * u) for power in range(5)])
+    if not separate_pieces:
+        return _quadratic_fit(values, weights, kernels, smoothing)
+    value = np.zeros(grid.shape)
+    gradient = [np.zeros(grid.shape) for _ in range(grid.ndim)]
+    laplacian = np.zeros(grid.shape)
+    labels, _ = label(weights > 0)
+    for index, box in enumerate(find_objects(labels), start=1):
+        piece = labels[box] == index
+        fit = _quadratic_fit(values[box], np.where(piece, weights[box], 0.0), kernels, smoothing)
+        for whole, part in zip([value, *gradient, laplacian], [fit[0], *fit[1], fit[2]]):
+            whole[box][piece] = part[piece]
+    return value, gradient, laplacian
+
+
+def _quadratic_fit(
+    values: np.ndarray, weights: np.ndarray, kernels: list[list[np.ndarray]], smoothing: float
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """:func:`local_quadratic_fit` on an array of any shape with the window ``kernels``
+    (``kernels[axis][j]`` samples ``u^j exp(-u^2/2)`` on that axis)."""
+    ndim = values.ndim
 
     def correlate(array: np.ndarray, powers: tuple[int, ...]) -> np.ndarray:
         for axis, power in enumerate(powers):
@@ -175,6 +205,6 @@ def local_quadratic_fit(
     gradient = [coefficient[unit(axis, 1)] / smoothing for axis in range(ndim)]
     laplacian = sum(
         (2.0 * coefficient[unit(axis, 2)] / smoothing**2 for axis in range(ndim)),
-        np.zeros(grid.shape),
+        np.zeros(values.shape),
     )
     return coefficient[(0,) * ndim], gradient, laplacian
