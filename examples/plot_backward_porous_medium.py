@@ -6,8 +6,9 @@ Run forward, the porous-medium equation spreads the Barenblatt profile; run back
 concentrates it again and decreases the Tsallis entropy S_2.  Starting from the exact
 Barenblatt at forward time t1 = 0.05, ``wg.flows.BackwardPorousMedium(2)`` is integrated for
 t1 / 2 (to forward time t0 = t1 / 2) with two regularisations of the same length scale: the
-default ``smoothing_filter="local-quadratic"`` (mass-weighted local quadratic regression of
-the pressure, which continues it past the free boundary with the right slope) and the
+default ``smoothing_filter="local-quadratic"`` (local quadratic regression of the pressure
+with weights rho^2, piece by piece of the support, which continues it to the free boundary
+with the right slope) and the
 Gaussian filter of the density (which flattens the pressure at the edge, so the support
 shrinks too slowly).  Both are compared with the exact Barenblatt at t0
 (``wgflow.exact.barenblatt``) and its closed-form Tsallis entropy; the errors are printed.
