@@ -32,6 +32,8 @@ def test_bench_jko_quick_meets_the_accuracy_targets(capsys, tmp_path):
 
 @pytest.mark.benchmark
 def test_bench_backward_quick_meets_the_accuracy_targets(tmp_path):
+    """Default settings; measured 6.6e-3 (1-D mixture, 0.9 T), 1.3e-3 (2-D, 0.5 T),
+    estimate / truth 0.60 ... 9.3 over all cases, the companion at most 36% of the time."""
     sys.path.insert(0, str(BENCHMARKS))
     import bench_backward
 
@@ -39,16 +41,25 @@ def test_bench_backward_quick_meets_the_accuracy_targets(tmp_path):
     assert bench_backward.main(["--quick", "--output", str(output)]) == 0
     data = json.loads(output.read_text())
     rows = {(p["problem"], r["solver"]): r for p in data["problems"] for r in p["rows"]}
-    jko_2d = rows[("mixture-2d-128", "wgflow jko (spectral filter)")]
-    assert jko_2d["success"] and jko_2d["min_value"] >= 0.0
-    assert jko_2d["errors"]["0.05"] < 5e-3 and jko_2d["errors"]["0.08"] < 2e-2
-    assert jko_2d["mass_drift"] < 1e-10
-    jko_1d = rows[("mixture-1d-1024", "wgflow jko (spectral filter)")]
-    assert jko_1d["errors"]["0.18"] < 1e-2
+    jko_1d = rows[("mixture-1d-1024", "wgflow jko")]
+    assert jko_1d["success"] and jko_1d["errors"]["0.18"] < 1e-2
+    jko_2d = rows[("mixture-2d-128", "wgflow jko")]
+    assert jko_2d["min_value"] >= 0.0 and jko_2d["mass_drift"] < 1e-10
+    assert jko_2d["errors"]["0.05"] < 2e-3
     for row in (jko_1d, jko_2d):
         for report in row["entropies"].values():
             assert report["largest_increase"] == 0.0 and report["largest_gap"] < 1e-2
-    assert 1.7 <= data["order"]["slope"] <= 2.2
+    for shape in ("clusters", "ring", "heavy"):
+        assert rows[(f"kde-{shape}-1d", "wgflow jko")]["success"]
+        assert max(rows[(f"kde-{shape}-1d", "wgflow jko")]["errors"].values()) < 1e-2
     for m in ("2", "3"):
-        pme = rows[(f"pme-1d-1024-m{m}", "wgflow jko")]
-        assert pme["success"] and pme["errors"]["0.025"] < 2e-2
+        assert rows[(f"pme-barenblatt-1d-1024-m{m}", "wgflow jko")]["errors"]["0.025"] < 2e-3
+    for m in ("1.5", "2"):
+        assert rows[(f"pme-bumps-separate-1d-512-m{m}", "wgflow jko")]["errors"]["0.03"] < 5e-3
+    honesty = data["honesty"]
+    assert 1 / 3 < honesty["smallest_ratio"] and honesty["largest_ratio"] < 10
+    assert honesty["largest_error_of_a_default_success"] <= 2e-2
+    assert honesty["largest_estimate_share"] < 0.5
+    assert 1.7 <= data["order"]["slope"] <= 2.2
+
+
