@@ -60,6 +60,8 @@ def test_bad_input_is_named():
         fine_reference(wg.flows.Heat(), gaussian, GRID, [0.1, 0.05])
     with pytest.raises(WgflowError, match="multiples of a common step"):
         fine_reference(wg.flows.Heat(), gaussian, GRID, [0.01, np.pi / 100])
+    with pytest.raises(WgflowError, match="too close for a fine run"):
+        fine_reference(wg.flows.Heat(), gaussian, GRID, [0.1, 0.1 + 1e-12])
     with pytest.raises(WgflowError, match="refine must be"):
         refined(GRID, 0)
     with pytest.raises(WgflowError, match="cannot average a density on"):

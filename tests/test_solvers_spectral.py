@@ -70,3 +70,21 @@ def test_spectral_rejects_other_flows_and_bad_noise_levels():
         wg.solve(wg.flows.PorousMedium(2), rho0, 0.01, 1e-3, method="spectral")
     with pytest.raises(WgflowError, match="noise_level"):
         wg.solve(wg.flows.BackwardHeat(), rho0, 0.01, 1e-3, method="spectral", noise_level=0.0)
+
+
+def test_noise_levels_at_or_above_one_per_cent_are_refused_and_the_mean_is_always_kept():
+    """At noise 1e-2 no mode but the mean could be driven back: refused, given or found in
+    the data (a histogram of samples).  Below it the mean is kept whatever the companion's
+    noise level (N(0, 0.1) on [-1, 1] leaks 7e-4 through the walls)."""
+    grid = wg.Grid([(-1, 1)], 128)
+    rho0 = wg.exact.heat_gaussian(grid, [0.0], 0.1, 0.0)
+    with pytest.raises(WgflowError, match="noise_level = 0.02 \\(given\\) must be below 0.01"):
+        wg.solve(wg.flows.BackwardHeat(), rho0, 0.01, 1e-3, method="spectral", noise_level=0.02)
+    samples = np.clip(np.random.default_rng(0).normal(size=(2000, 1)) * 0.3, -0.99, 0.99)
+    histogram = wg.Density.from_samples(grid, samples)
+    with pytest.raises(WgflowError, match="the data's noise floor\\) must be below 0.01.*method='jko'"):
+        wg.solve(wg.flows.BackwardHeat(), histogram, 0.01, 1e-3, method="spectral")
+    result = wg.solve(wg.flows.BackwardHeat(), rho0, 0.02, 1e-3, method="spectral", rtol=np.inf)
+    assert result.success, result.message
+    assert np.all(np.isfinite(result.statistics["error_estimate"]))
+    assert all(rho.mass == pytest.approx(rho0.mass, rel=1e-12) for rho in result.densities)

@@ -18,11 +18,13 @@ the same data with each of the scheme's error sources changed at once,
 and the estimate is the relative L1 distance between the two densities, plus what the
 solver knows of its own error (the negative mass a cosine series clipped).  The companion
 takes half the steps, cheaper ones, and costs a fraction of the run.  The two runs meet at
-every second step (and at the end), whatever the stored times, so that the estimate, like the
+every second step, whatever the stored times, so that the estimate at a meeting, like the
 density, does not depend on how far the run goes; there the estimate is compared with the
 tolerance ``rtol``, and a run whose estimate passes it stops with ``success = False``.  A
 density stored between two meetings gets the estimate of the next one (the errors of a
-backward flow grow with time).
+backward flow grow with time); a run that ends (or stops) between two meetings meets its
+companion there after a single step of it, so that last estimate can differ from the one a
+longer run gives at the same time.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class CompanionEstimate:
         self._pending: list[int] = []
         #: Wall-clock seconds spent in the companion's steps (what the estimate costs).
         self.seconds = 0.0
+        #: Why the estimate became unknown (the companion stopped), else ``None``.
+        self.note: str | None = None
         #: The estimate of each stored density (``0`` for the initial one).
         self.values = [0.0]
 
@@ -77,21 +81,21 @@ class CompanionEstimate:
         solver, companion = self.solver, self.companion
         gap = solver.t - companion.t
         self._unsynced_steps = 0
-        start = time.perf_counter()
-        stepped = gap <= 1e-12 * max(abs(solver.t), 1.0) or companion.step(gap)
-        self.seconds += time.perf_counter() - start
-        if not stepped:
+        if companion.status != "failed" and gap > 1e-12 * max(abs(solver.t), 1.0):
+            start = time.perf_counter()
+            companion.step(gap)
+            self.seconds += time.perf_counter() - start
+        if companion.status == "failed":
+            if self.note is None:
+                self.note = (
+                    f"the error estimate is unknown from t = {companion.t:.6g} on: its "
+                    f"companion run stopped ({companion.message})"
+                )
             self.current = math.inf
-            self._stop(
-                f"the error estimate's companion run stopped at t = {companion.t:.6g} "
-                f"({companion.message}), so the error past there is unknown: stop earlier"
-                + self._more_regularisation()
-            )
-        elif companion.status == "failed":
-            self.current = math.inf
+            self._stop(f"{self.note}; stop earlier{self._more_regularisation()}")
         else:
             known = solver.known_error()
-            self.current = solver.rho.relative_l1_error(companion.rho) + known
+            self.current = float(solver.rho.relative_l1_error(companion.rho)) + known
             if self.current > self.rtol:
                 self._stop(self._message(known))
         for position in self._pending:

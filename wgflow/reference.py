@@ -65,12 +65,21 @@ def cell_averages(rho: Density, grid: Grid) -> Density:
     return Density(grid, values, age=rho.age)
 
 
+#: Most steps of a fine reference run.
+MAX_STEPS = 1_000_000
+
+
 def _common_step(times: np.ndarray) -> float:
     """The longest step of at most a tenth of the shortest interval between ``0, *times``
     of which every time is a multiple (``times`` increasing, > 0)."""
     shortest = np.diff(np.concatenate([[0.0], times])).min()
     first = math.ceil(times[-1] / (shortest / 10.0) - 1e-9)
-    for count in range(first, 1000 * first):
+    if first > MAX_STEPS:
+        raise WgflowError(
+            f"times {times.tolist()} are too close for a fine run: a tenth of their shortest "
+            f"interval is {shortest / 10:.3g}, more than {MAX_STEPS} steps"
+        )
+    for count in range(first, min(1000 * first, MAX_STEPS) + 1):
         multiples = times * count / times[-1]
         if np.allclose(multiples, np.rint(multiples), rtol=0.0, atol=1e-9 * count):
             return float(times[-1] / count)

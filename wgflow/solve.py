@@ -166,6 +166,8 @@ def solve(
         estimate.finish()  # may stop the run: the estimate at its end passes rtol
     success = solver.status != "failed"
     message = solver.message if not success else f"reached t_end = {t_end:g} in {len(steps)} steps"
+    if success and estimate is not None and estimate.note is not None:
+        message += f"; {estimate.note}"
     unconverged = solver.statistics.get("unconverged_steps", 0)
     if success and unconverged:
         message += f"; {unconverged} steps stopped before the Sinkhorn tolerance"

@@ -55,7 +55,7 @@ class NoiseFloor:
     resolved: bool
 
 
-def noise_floor(values: np.ndarray, grid: Grid) -> NoiseFloor:
+def noise_floor(values: np.ndarray, grid: Grid, exact: bool = False) -> NoiseFloor:
     """The knee of a density's cosine spectrum (module docstring).
 
     The spectrum is summarised by its upper envelope by shells of wavenumber (``E[j]``: the
@@ -67,13 +67,20 @@ def noise_floor(values: np.ndarray, grid: Grid) -> NoiseFloor:
       noise of a histogram), or
     * past :data:`BULK_LEVEL`, the envelope falls by less than :data:`OCTAVE_DECAY` over
       the octave ``[j, 2j]`` (a Gaussian-like spectrum falls by ``exp(-3 k^2 s^2 / 2)``
-      there; the slowly decaying tail of a wall leak, like ``k^-2``, does not).
+      there; the slowly decaying tail of a wall leak, like ``k^-2``, does not).  Not for
+      ``exact`` data.
 
     Parameters
     ----------
     values : ndarray
         Cell values, shape ``grid.shape``, with a positive sum.
     grid : Grid
+    exact : bool
+        The values are known to be exact to round-off and to satisfy the no-flux walls, e.g.
+        a kernel density estimate with its mirror images (the heat flow of its samples, see
+        :meth:`wgflow.Density.from_samples`).  Their spectrum keeps falling, slowly where
+        the samples' own noise is damped by the kernel, until round-off; only the flat
+        floor is a floor.
 
     Returns
     -------
@@ -91,7 +98,9 @@ def noise_floor(values: np.ndarray, grid: Grid) -> NoiseFloor:
     count = len(envelope)
     start = max(1, int(np.argmax(envelope < BULK_LEVEL)) if envelope.min() < BULK_LEVEL else count)
     for shell in range(1, count // 2):
-        octave = shell >= start and envelope[2 * shell] > envelope[shell] / OCTAVE_DECAY
+        octave = (
+            not exact and shell >= start and envelope[2 * shell] > envelope[shell] / OCTAVE_DECAY
+        )
         if octave or envelope[shell] < FLAT_FLOOR_MARGIN * flat:
             return NoiseFloor((shell + 0.5) * dk, max(float(envelope[shell]), ROUND_OFF), True)
     last = max(1, count // 2)

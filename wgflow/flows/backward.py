@@ -39,7 +39,7 @@ from ..errors import StepFailure, WgflowError, check_choice, check_exponent, che
 from ..filters import FILTERS, local_quadratic_fit
 from ..functionals import Functional, ShannonEntropy, TsallisEntropy
 from ..grid import Grid
-from ..spectrum import noise_floor
+from ..spectrum import NoiseFloor, noise_floor
 from ..stencils import gradient_squared_and_laplacian
 from .base import JKODiscretisation, JKOFlow, SpectralDiscretisation, SpectralFlow, reject_options
 from .lagrangian import LagrangianFlow
@@ -63,13 +63,20 @@ SMOOTHING_FACTORS = {"spectral": 1.0, "local-quadratic": 0.6 * np.sqrt(AMPLIFICA
 DEFAULT_GAUSSIAN_SMOOTHING_CELLS = 2.0
 
 
+def data_noise_floor(rho0: Density) -> NoiseFloor:
+    """The noise floor of a backward run's data (:func:`wgflow.spectrum.noise_floor`); a
+    kernel density estimate (a density with an ``age``) is exact: its floor is round-off."""
+    return noise_floor(rho0.values, rho0.grid, exact=rho0.age is not None)
+
+
 class DefaultSmoothing:
     """The default regularisation length of a backward run at each time, from the data.
 
     ``s(t) = max(h, 1 / k_c, c sqrt(D t / A))`` for the spectral filter and the local
     quadratic regression, where
 
-    * ``h`` is the coarsest cell width (no filter acts below one cell);
+    * ``h`` is one cell width (no filter acts below one cell): the finest axis's for the
+      density filters, the coarsest axis's for the local quadratic regression;
     * ``k_c`` is the knee of the initial density's cosine spectrum, where it meets its noise
       floor (:func:`wgflow.spectrum.noise_floor`): round-off for exact data, the wall leak of
       data that do not vanish at the walls, the sampling noise of a histogram.  Modes above
@@ -93,9 +100,13 @@ class DefaultSmoothing:
 
     def __init__(self, flow: BackwardFlow, rho0: Density, smoothing_filter: str):
         grid = rho0.grid
-        self.cell = max(grid.spacing)
+        # one cell: of the finest axis for the density filters (a coarser one would smooth
+        # the fine axis for nothing), of the coarsest for the local regression (whose window
+        # must hold a neighbour on every axis)
+        spacing = grid.spacing
+        self.cell = max(spacing) if smoothing_filter.startswith("local") else min(spacing)
         self.smoothing_filter = smoothing_filter
-        self.noise_length = 1.0 / noise_floor(rho0.values, grid).wavenumber
+        self.noise_length = 1.0 / data_noise_floor(rho0).wavenumber
         self.diffusivity = float(flow.pressure_derivative(rho0.values).max())
 
     def __call__(self, t: float) -> float:
@@ -393,25 +404,42 @@ class BackwardHeatSpectralDiscretisation(SpectralDiscretisation):
     Mode k grows like ``exp(|k|^2 t)``, which amplifies the data's noise without bound.
     A mode is kept only while ``noise_level * exp(|k|^2 t) < 1e-2`` (its amplified noise
     stays below one per cent of the largest data coefficient) and only if its data
-    coefficient is above the noise level.  The kept modes are exact in time.
+    coefficient is above the noise level; the mean (the mass, which does not grow) is
+    always kept.  The kept modes are exact in time.
 
     Parameters
     ----------
     rho0 : Density
         The initial density.
     noise_level : float, optional
-        Relative noise of the data.  Default: the floor of the initial density's cosine
-        spectrum (:func:`wgflow.spectrum.noise_floor`: round-off for exact float64 data,
-        the wall leak of data that do not vanish at the walls, the sampling noise of a
-        histogram).
+        Relative noise of the data, below :data:`AMPLIFIED_NOISE_LIMIT` (at or above it no
+        mode but the mean could be kept).  Default: the floor of the initial density's
+        cosine spectrum (:func:`data_noise_floor`: round-off for exact float64 data and for
+        kernel density estimates, the wall leak of data that do not vanish at the walls, the
+        sampling noise of a histogram).
+
+    Raises
+    ------
+    WgflowError
+        If ``noise_level`` is not a number in ``(0, 1e-2)``, or the data's own floor is
+        there (a histogram: their noise leaves no mode to drive back by this method).
     """
 
     regularisation = "a larger noise_level"
 
     def __init__(self, rho0: Density, noise_level: float | None = None):
+        given = noise_level is not None
         if noise_level is None:
-            noise_level = noise_floor(rho0.values, rho0.grid).level
+            noise_level = data_noise_floor(rho0).level
         self.noise_level = check_positive("noise_level", noise_level)
+        if self.noise_level >= AMPLIFIED_NOISE_LIMIT:
+            source = "given" if given else "the data's noise floor"
+            raise WgflowError(
+                f"noise_level = {self.noise_level:.3g} ({source}) must be below "
+                f"{AMPLIFIED_NOISE_LIMIT:g}: at that noise no cosine mode but the mean can be "
+                "driven back; use the JKO scheme (method='jko'), or smooth the data first "
+                "(Density.from_samples(..., bandwidth='scott'))"
+            )
         self.statistics = {"kept_modes": []}
         # the modes above the noise level, computed once for the run's initial coefficients
         self._source: np.ndarray | None = None
@@ -426,6 +454,7 @@ class BackwardHeatSpectralDiscretisation(SpectralDiscretisation):
             self._above_noise = magnitude > self.noise_level * magnitude.max()
             self._source = coefficients0
         keep = self._above_noise & (self.noise_level * growth < AMPLIFIED_NOISE_LIMIT)
+        keep.flat[0] = True  # the mean: the mass, which does not grow
         self.statistics["kept_modes"].append(int(keep.sum()))
         return np.where(keep, coefficients0 * growth, 0.0)
 
@@ -434,9 +463,12 @@ class BackwardHeatSpectralDiscretisation(SpectralDiscretisation):
 
     def error_companion(self, options: dict[str, Any]) -> dict[str, Any]:
         """The companion run assumes :data:`COMPANION_NOISE_FACTOR` times more noise (it
-        keeps fewer modes): their difference is the content of the modes the cut-off is
-        unsure of."""
-        return {**options, "noise_level": COMPANION_NOISE_FACTOR * self.noise_level}
+        keeps fewer modes), at most the geometric mean of the run's and
+        :data:`AMPLIFIED_NOISE_LIMIT`: their difference is the content of the modes the
+        cut-off is unsure of."""
+        noise = min(COMPANION_NOISE_FACTOR * self.noise_level,
+                    float(np.sqrt(self.noise_level * AMPLIFIED_NOISE_LIMIT)))
+        return {**options, "noise_level": noise}
 
 
 class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
