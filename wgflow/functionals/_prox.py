@@ -40,23 +40,30 @@ def solve_z_plus_log_z(
     """
     y = np.asarray(y, dtype=float)
     finite = np.isfinite(y)
-    # entries with y = +-inf are finished below; give them the converged u = log omega(0)
-    yf = np.where(finite, y, 0.0)
+    if not finite.all():  # vacuum (y = -inf) or overflow: Newton on the finite entries only
+        z = np.where(y > 0, np.inf, 0.0)
+        log_z = np.where(y > 0, np.inf, -np.inf)
+        if finite.any():
+            warm = None
+            if initial_log_z is not None and initial_log_z.shape == y.shape:
+                warm = initial_log_z[finite]
+            z[finite], log_z[finite] = solve_z_plus_log_z(y[finite], warm)
+        return z, log_z
     if initial_log_z is not None and initial_log_z.shape == y.shape:
-        u = np.where(finite & np.isfinite(initial_log_z), initial_log_z, _LOG_OMEGA_0)
+        u = np.where(np.isfinite(initial_log_z), initial_log_z, _LOG_OMEGA_0)
     else:
         with np.errstate(invalid="ignore"):
-            u = np.where(yf < 1.0, yf, np.log(np.maximum(yf - np.log(np.maximum(yf, 1.0)), 1.0)))
+            u = np.where(y < 1.0, y, np.log(np.maximum(y - np.log(np.maximum(y, 1.0)), 1.0)))
     # the root satisfies u <= log y for y > 1 and u <= y otherwise; clamping every iterate
     # to this bound keeps a far-off start from creeping towards the root one unit per step
     with np.errstate(divide="ignore", invalid="ignore"):
-        upper = np.where(yf > 1.0, np.log(np.maximum(yf, 1.0)), yf)
+        upper = np.where(y > 1.0, np.log(np.maximum(y, 1.0)), y)
     np.minimum(u, upper, out=u)
     step = np.empty_like(u)
     for _ in range(_NEWTON_MAXITER):
         eu = np.exp(u)
         np.add(eu, u, out=step)
-        step -= yf
+        step -= y
         step /= eu + 1.0
         u -= step
         np.minimum(u, upper, out=u)
@@ -65,10 +72,7 @@ def solve_z_plus_log_z(
     else:
         raise ArithmeticError("Newton's method for z + log z = y did not converge")
     # exp(u - step) to second order in the last (tiny) step: no further exponential
-    z = eu * (1.0 - step)
-    z = np.where(finite, z, np.where(y > 0, np.inf, 0.0))
-    log_z = np.where(finite, u, np.where(y > 0, np.inf, -np.inf))
-    return z, log_z
+    return eu * (1.0 - step), u
 
 
 class WrightOmegaSolver:

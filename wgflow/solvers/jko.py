@@ -45,7 +45,13 @@ from ..functionals import Functional
 from ..grid import Grid
 from ..transport import make_kernel
 from .base import Solver
-from .sinkhorn import LogRatio, ProximalStepResult, entropic_proximal_step, symmetric_log_scaling
+from .sinkhorn import (
+    LogRatio,
+    Overrelaxation,
+    ProximalStepResult,
+    entropic_proximal_step,
+    symmetric_log_scaling,
+)
 
 #: Sinkhorn tolerance of the solves that only supply the next linearisation point.
 PREDICTOR_TOL = 1e-3
@@ -110,6 +116,11 @@ class JKOSolver(Solver):
         Sinkhorn sweeps per proximal solve before a :class:`~wgflow.errors.ConvergenceWarning`.
     log_domain : bool
         Run every step in the log domain (default: exp domain with automatic fallback).
+    overrelax : bool
+        Over-relax the Sinkhorn sweeps (default True;
+        :class:`~wgflow.solvers.sinkhorn.Overrelaxation`): about half the sweeps for the same
+        stopping rule; an overshooting solve falls back to plain sweeps, counted in
+        ``statistics["overrelaxation_fallbacks"]``.
     **options
         The flow's own options, e.g. ``smoothing``, ``smoothing_filter`` and
         ``roughness_limit`` of the backward flows
@@ -133,6 +144,7 @@ class JKOSolver(Solver):
         sinkhorn_tol: float = 1e-6,
         sinkhorn_max_iter: int = 20_000,
         log_domain: bool = False,
+        overrelax: bool = True,
         **options: Any,
     ):
         super().__init__(flow, rho0, t0)
@@ -141,7 +153,7 @@ class JKOSolver(Solver):
         self._options = dict(
             options, gamma=gamma, gamma_factor=gamma_factor, debias=debias,
             debias_iterations=debias_iterations, kernel=kernel, sinkhorn_tol=sinkhorn_tol,
-            sinkhorn_max_iter=sinkhorn_max_iter, log_domain=log_domain,
+            sinkhorn_max_iter=sinkhorn_max_iter, log_domain=log_domain, overrelax=overrelax,
         )
         self.debias = check_bool("debias", debias)
         if gamma is not None and gamma_factor is not None:
@@ -159,6 +171,7 @@ class JKOSolver(Solver):
         self.kernel = make_kernel(grid, self.gamma, kernel)
         self.kernel_kind = kernel
         self.log_domain = check_bool("log_domain", log_domain)
+        self._relaxation = Overrelaxation(check_bool("overrelax", overrelax))
         self._warm_log_b: np.ndarray | None = None
         self._warm_log_u: np.ndarray | None = None
         self._energy = flow.energy
@@ -166,7 +179,7 @@ class JKOSolver(Solver):
         self.statistics.update(
             self.discretisation.statistics,
             sinkhorn_iterations=[], marginal_error=[], log_domain_steps=0, unconverged_steps=0,
-            energy_change=[],
+            energy_change=[], overrelaxation=[], overrelaxation_fallbacks=0,
         )
 
     def settings(self) -> dict[str, Any]:
@@ -179,6 +192,7 @@ class JKOSolver(Solver):
             "sinkhorn_tol": self.sinkhorn_tol,
             "sinkhorn_max_iter": self.sinkhorn_max_iter,
             "log_domain": self.log_domain,
+            "overrelax": self._relaxation.enabled,
         }
 
     def regularisation_hint(self) -> str:
@@ -261,7 +275,7 @@ class JKOSolver(Solver):
             self.kernel, masses0, log_prox_ratio,
             tol=self.sinkhorn_tol if tol is None else max(tol, self.sinkhorn_tol),
             max_iter=self.sinkhorn_max_iter, warm_log_b=self._warm_log_b,
-            log_domain=self.log_domain,
+            log_domain=self.log_domain, overrelaxation=self._relaxation,
         )
         if not np.isfinite(result.masses).all():
             raise StepFailure("the Sinkhorn iteration produced non-finite masses")
@@ -273,6 +287,8 @@ class JKOSolver(Solver):
         stats["sinkhorn_iterations"].append(sweeps)
         stats["marginal_error"].append(result.marginal_error)
         stats["log_domain_steps"] += int(result.log_domain)
+        stats["overrelaxation"].append(result.overrelaxation)
+        stats["overrelaxation_fallbacks"] = self._relaxation.fallbacks
         if not result.converged:
             stats["unconverged_steps"] += 1
             warnings.warn(

@@ -19,16 +19,31 @@ whatever the iteration count.
 The iteration runs in the exp domain (two kernel products per sweep) and falls back to
 the log domain (log-sum-exp along each axis; stable for any ``gamma`` and for vacuum)
 as soon as a scaling under- or overflows.  The warm start is the previous step's ``b``.
+Both updates are over-relaxed by a factor measured from the plain iteration's rate
+(:class:`Overrelaxation`), with a safeguard that restores the best scalings; the stopping
+rule is the same, and the last update of ``a`` is a plain one.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 LogRatio = Callable[[np.ndarray], np.ndarray]
+
+#: Largest over-relaxation factor (:class:`Overrelaxation`).
+OMEGA_MAX = 1.9
+#: Two rates of the plain iteration agree when their logarithms differ by at most this
+#: fraction (:class:`Overrelaxation`).
+RATE_AGREEMENT = 0.2
+#: Checks in a row without a new smallest error after which the over-relaxed iteration is
+#: abandoned for the best scalings (:class:`Overrelaxation`).
+PATIENCE = 5
+#: After a restore, plain sweeps lower the error by this factor before over-relaxing again.
+RETRY_DECREASE = 10.0
 
 
 @dataclass
@@ -49,6 +64,10 @@ class ProximalStepResult:
         Whether the step ended in the log domain.
     log_b : ndarray
         ``log b`` at the end (the warm start of the next step).
+    overrelaxation : float
+        The over-relaxation factor at the end (1: plain sweeps).
+    fell_back : bool
+        Whether the over-relaxed iteration overshot and the plain one finished the solve.
     """
 
     masses: np.ndarray
@@ -57,6 +76,112 @@ class ProximalStepResult:
     converged: bool
     log_domain: bool
     log_b: np.ndarray
+    overrelaxation: float = 1.0
+    fell_back: bool = False
+
+
+class Overrelaxation:
+    """The over-relaxation factor of the proximal solves, set from the measured rate.
+
+    Sinkhorn's iteration is a block Gauss–Seidel iteration on the dual potentials
+    ``(log a, log b)``; over-relaxing both updates,
+
+        log a <- (1 - w) log a + w log(a0 / K b),
+        log b <- (1 - w) log b + w log(prox(K a) / K a),
+
+    turns a linear rate ``theta`` per sweep of the plain iteration (``w = 1``) into ``w - 1``
+    at Young's optimal factor ``w = 2 / (1 + sqrt(1 - theta))`` (Thibault, Chizat, Dossal &
+    Papadakis 2017; Lehmann, von Renesse, Sambale & Uschmajew 2021): measured on the anchor
+    problem, 0.82 per sweep becomes 0.5 at ``w = 1.4``.  Below the optimum, Young's theory
+    gives the rate ``r`` of the over-relaxed iteration from ``theta`` by
+    ``(r + w - 1)^2 = r w^2 theta``.
+
+    ``theta`` is measured from the decay of the marginal error between checks: plain sweeps
+    until two successive checks give rates within :data:`RATE_AGREEMENT` of each other (the
+    iteration has left its transient), then ``w`` for that rate; while over-relaxed, a rate
+    above ``w - 1`` gives ``theta`` again by Young's relation and raises ``w`` towards the
+    optimum.  The factor carries over to the next solve (one object per solver: the solves
+    of a run have nearly the same rate).
+
+    The marginal error of an over-relaxed iteration is not monotone: switching it on can
+    raise it by many orders of magnitude for a few sweeps before it falls far below where
+    it was.  The safeguard therefore keeps the scalings of the check with the smallest error
+    and restores them when :data:`PATIENCE` checks in a row fail to improve on it, or when
+    the scalings leave the floating-point range; the plain sweeps that follow converge, and
+    the over-relaxation resumes, with at most half the excess factor ``w - 1`` that failed,
+    once they have lowered the error by :data:`RETRY_DECREASE`.  :attr:`fallbacks` counts
+    the restores.
+
+    Parameters
+    ----------
+    enabled : bool
+        False: plain sweeps only.
+
+    Attributes
+    ----------
+    omega : float
+        The factor of the next sweep.
+    fell_back : bool
+        Whether the current solve restored scalings at least once.
+    fallbacks : int
+        How many times scalings were restored, over all solves.
+    """
+
+    #: :meth:`observe`'s answers: keep the current scalings as the best ones, go on, or
+    #: restore the best ones.
+    SAVE, GO_ON, RESTORE = "save", "go on", "restore"
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.omega = 1.0
+        self.fallbacks = 0
+        self.start()
+
+    def start(self) -> None:
+        """Begin a solve: no check seen yet."""
+        self.fell_back = False
+        self._best = math.inf
+        self._last: tuple[float, int] | None = None
+        self._last_rate = math.nan
+        self._misses = 0
+        self._cap = OMEGA_MAX
+        self._retry_below = math.inf
+
+    def observe(self, error: float, sweeps: int) -> str:
+        """Take the marginal error after ``sweeps`` (NaN: the scalings left the range);
+        answer :attr:`SAVE`, :attr:`GO_ON` or :attr:`RESTORE`."""
+        last, self._last = self._last, (error, sweeps)
+        if error < self._best:
+            self._best, self._misses = error, 0
+            answer = self.SAVE
+        else:
+            self._misses += 1
+            answer = self.GO_ON
+        if not self.enabled:
+            return answer
+        if self.omega > 1.0 and (self._misses >= PATIENCE or not math.isfinite(error)):
+            self._cap = 1.0 + (self.omega - 1.0) / 2.0
+            self._retry_below = self._best / RETRY_DECREASE
+            self.omega, self.fell_back, self._misses = 1.0, True, 0
+            self._last, self._last_rate = None, math.nan
+            self.fallbacks += 1
+            return self.RESTORE
+        if last is None or not 0.0 < error < last[0]:
+            self._last_rate = math.nan
+            return answer
+        rate = (error / last[0]) ** (1.0 / (sweeps - last[1]))
+        previous, self._last_rate = self._last_rate, rate
+        if self.omega == 1.0:
+            steady = abs(math.log(rate / previous)) <= RATE_AGREEMENT * -math.log(rate)
+            if steady and error < self._retry_below:
+                self.omega = min(self._cap, _optimal_factor(rate))
+        return answer
+
+
+def _optimal_factor(theta: float) -> float:
+    """Young's factor ``2 / (1 + sqrt(1 - theta))`` for the plain rate ``theta``, at most
+    :data:`OMEGA_MAX`."""
+    return min(OMEGA_MAX, 2.0 / (1.0 + math.sqrt(max(1.0 - theta, 0.0))))
 
 
 class _NeedsLogDomain(Exception):
@@ -73,6 +198,7 @@ def entropic_proximal_step(
     warm_log_b: np.ndarray | None = None,
     log_domain: bool = False,
     check_every: int = 5,
+    overrelaxation: Overrelaxation | bool = True,
 ) -> ProximalStepResult:
     """Solve one entropic JKO step by generalized Sinkhorn scalings.
 
@@ -94,17 +220,36 @@ def entropic_proximal_step(
         Start in the log domain instead of the exp domain.
     check_every : int
         Sweeps between two evaluations of the stopping criterion.
+    overrelaxation : Overrelaxation or bool
+        Over-relax the sweeps: True (default) with a factor measured in this solve, an
+        :class:`Overrelaxation` that carries the factor from solve to solve, or False for
+        plain sweeps.  The stopping rule is the same, and the last update of ``a`` is a plain
+        one, so the mass is kept.
     """
+    relaxation = (overrelaxation if isinstance(overrelaxation, Overrelaxation)
+                  else Overrelaxation(bool(overrelaxation)))
+    relaxation.start()
     log_b = np.zeros_like(masses0) if warm_log_b is None else warm_log_b
     if not log_domain:
         try:
-            return _exp_domain(kernel, masses0, log_prox_ratio, log_b, tol, max_iter, check_every)
+            return _exp_domain(kernel, masses0, log_prox_ratio, log_b, tol, max_iter, check_every,
+                               relaxation)
         except _NeedsLogDomain:
             pass
-    return _log_domain(kernel, masses0, log_prox_ratio, log_b, tol, max_iter, check_every)
+    relaxation.start()
+    return _log_domain(kernel, masses0, log_prox_ratio, log_b, tol, max_iter, check_every,
+                       relaxation)
 
 
-def _exp_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every):
+def _relaxed(old: np.ndarray, new: np.ndarray, omega: float) -> np.ndarray:
+    """``(1 - omega) old + omega new`` where both are finite, ``new`` elsewhere."""
+    if omega == 1.0:
+        return new
+    mixed = (1.0 - omega) * old + omega * new
+    return np.where(np.isfinite(mixed), mixed, new)
+
+
+def _exp_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, relaxation):
     total = a0.sum()
     support = a0 > 0
     a = np.zeros_like(a0)
@@ -115,20 +260,36 @@ def _exp_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every):
             raise _NeedsLogDomain
         np.divide(a0, kb, out=a, where=support)
         error, iterations = np.inf, 0
+        best = (a, log_b, kb, error)
         while iterations < max_iter and error > tol:
             iterations += 1
-            log_b = log_prox_ratio(np.log(kernel.apply(a)))
+            log_b = _relaxed(log_b, log_prox_ratio(np.log(kernel.apply(a))), relaxation.omega)
             b = np.exp(log_b)
             kb = kernel.apply(b)
             if iterations % check_every == 0 or iterations == max_iter:
                 error = float(np.abs(a * kb - a0).sum() / total)
-                if not (np.isfinite(error) and _usable(kb, a0)):
+                if not _usable(kb, a0):
+                    error = math.nan
+                answer = relaxation.observe(error, iterations)
+                if answer == relaxation.SAVE:
+                    best = (a, log_b, kb, error)
+                elif answer == relaxation.RESTORE:
+                    a, log_b, kb, error = best
+                if not math.isfinite(error):
                     raise _NeedsLogDomain
-            np.divide(a0, kb, out=a, where=support)
+            plain = np.divide(a0, kb, out=np.zeros_like(a0), where=support)
+            if relaxation.omega == 1.0 or error <= tol or iterations == max_iter:
+                a = plain
+            else:  # a (plain / a)^w, the over-relaxed update of log a (plain where a underflowed)
+                held = a > 0
+                factor = np.divide(plain, a, out=np.ones_like(a0), where=held)
+                a = np.where(held, a * factor**relaxation.omega, plain)
+        b = np.exp(log_b)
         masses = b * kernel.apply(a)
     if not np.isfinite(masses).all():
         raise _NeedsLogDomain
-    return ProximalStepResult(masses, iterations, error, error <= tol, False, log_b)
+    return ProximalStepResult(masses, iterations, error, error <= tol, False, log_b,
+                              relaxation.omega, relaxation.fell_back)
 
 
 def symmetric_log_scaling(
@@ -164,7 +325,7 @@ def _usable(kb: np.ndarray, a0: np.ndarray) -> bool:
     return bool(np.isfinite(kb).all() and not np.any((kb <= 0) & (a0 > 0)))
 
 
-def _log_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every):
+def _log_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, relaxation):
     total = a0.sum()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_a0 = np.log(a0)
@@ -172,14 +333,22 @@ def _log_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every):
         log_kb = kernel.log_apply(log_b)
         log_a = log_a0 - log_kb
         error, iterations = np.inf, 0
+        best = (log_a, log_b, log_kb, error)
         while iterations < max_iter:
             iterations += 1
-            log_b = log_prox_ratio(kernel.log_apply(log_a))
+            log_b = _relaxed(log_b, log_prox_ratio(kernel.log_apply(log_a)), relaxation.omega)
             log_kb = kernel.log_apply(log_b)
             if iterations % check_every == 0 or iterations == max_iter:
                 error = float(np.abs(np.exp(log_a + log_kb) - a0).sum() / total)
-            log_a = log_a0 - log_kb
-            if error <= tol:
+                answer = relaxation.observe(error, iterations)
+                if answer == relaxation.SAVE:
+                    best = (log_a, log_b, log_kb, error)
+                elif answer == relaxation.RESTORE:
+                    log_a, log_b, log_kb, error = best
+            if error <= tol or iterations == max_iter:
+                log_a = log_a0 - log_kb
                 break
+            log_a = _relaxed(log_a, log_a0 - log_kb, relaxation.omega)
         masses = np.exp(log_b + kernel.log_apply(log_a))
-    return ProximalStepResult(masses, iterations, error, error <= tol, True, log_b)
+    return ProximalStepResult(masses, iterations, error, error <= tol, True, log_b,
+                              relaxation.omega, relaxation.fell_back)
