@@ -176,6 +176,13 @@ def test_unknown_options_are_named(small_gaussian_1d, method):
         wg.solve(wg.flows.Heat(), small_gaussian_1d[0], 0.1, 0.01, method=method, bogus=1)
 
 
+def test_a_start_time_is_refused_with_the_solver_api_named(small_gaussian_1d):
+    """``wg.solve`` integrates over ``[0, t_end]``; a ``t0`` among the options would start the
+    solver elsewhere and give the result a time axis that contradicts its densities."""
+    with raises_naming("t0 = 0.01", "[0, t_end]", "JKOSolver(flow, rho0, t0)"):
+        wg.solve(wg.flows.Heat(), small_gaussian_1d[0], 0.1, 0.01, t0=0.01)
+
+
 def test_unknown_trackers_are_refused_before_the_run(small_gaussian_1d):
     with raises_naming("unknown tracker 'entropy'", "'shannon'"):
         wg.solve(wg.flows.Heat(), small_gaussian_1d[0], 0.1, 0.01, track=["mass", "entropy"])

@@ -109,6 +109,12 @@ def solve(
     t_end = check_positive("t_end", t_end)
     dt = check_positive("dt", dt)
     solver_class = resolve_method(method, flow)
+    if "t0" in options:
+        raise WgflowError(
+            f"wg.solve integrates over [0, t_end]; got t0 = {options['t0']!r}.  To start at "
+            "another time (a time-dependent flow), step a solver yourself, e.g. "
+            "JKOSolver(flow, rho0, t0) and solver.step(dt)"
+        )
     trackers = make_trackers(track, rho0, flow.energy)
     solver = solver_class(flow, rho0, **options)
     steps = _step_sizes(t_end, dt)
