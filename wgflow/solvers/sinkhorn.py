@@ -39,9 +39,11 @@ OMEGA_MAX = 1.9
 #: Two rates of the plain iteration agree when their logarithms differ by at most this
 #: fraction (:class:`Overrelaxation`).
 RATE_AGREEMENT = 0.2
-#: Checks in a row without a new smallest error after which the over-relaxed iteration is
-#: abandoned for the best scalings (:class:`Overrelaxation`).
-PATIENCE = 5
+#: Fewest sweeps between the two checks that measure a rate (:class:`Overrelaxation`).
+RATE_SPAN = 5
+#: Sweeps without a new smallest error after which the over-relaxed iteration is abandoned
+#: for the best scalings (:class:`Overrelaxation`).
+PATIENCE = 25
 #: After a restore, plain sweeps lower the error by this factor before over-relaxing again.
 RETRY_DECREASE = 10.0
 
@@ -92,21 +94,18 @@ class Overrelaxation:
     turns a linear rate ``theta`` per sweep of the plain iteration (``w = 1``) into ``w - 1``
     at Young's optimal factor ``w = 2 / (1 + sqrt(1 - theta))`` (Thibault, Chizat, Dossal &
     Papadakis 2017; Lehmann, von Renesse, Sambale & Uschmajew 2021): measured on the anchor
-    problem, 0.82 per sweep becomes 0.5 at ``w = 1.4``.  Below the optimum, Young's theory
-    gives the rate ``r`` of the over-relaxed iteration from ``theta`` by
-    ``(r + w - 1)^2 = r w^2 theta``.
+    problem, 0.82 per sweep becomes 0.5 at ``w = 1.4``.
 
-    ``theta`` is measured from the decay of the marginal error between checks: plain sweeps
-    until two successive checks give rates within :data:`RATE_AGREEMENT` of each other (the
-    iteration has left its transient), then ``w`` for that rate; while over-relaxed, a rate
-    above ``w - 1`` gives ``theta`` again by Young's relation and raises ``w`` towards the
-    optimum.  The factor carries over to the next solve (one object per solver: the solves
+    ``theta`` is measured from the decay of the marginal error between checks at least
+    :data:`RATE_SPAN` sweeps apart: plain sweeps until two successive such rates agree within
+    :data:`RATE_AGREEMENT` (the iteration has left its transient), then Young's factor for
+    that rate.  The factor carries over to the next solve (one object per solver: the solves
     of a run have nearly the same rate).
 
     The marginal error of an over-relaxed iteration is not monotone: switching it on can
     raise it by many orders of magnitude for a few sweeps before it falls far below where
     it was.  The safeguard therefore keeps the scalings of the check with the smallest error
-    and restores them when :data:`PATIENCE` checks in a row fail to improve on it, or when
+    and restores them when :data:`PATIENCE` sweeps have passed without improving on it, or when
     the scalings leave the floating-point range; the plain sweeps that follow converge, and
     the over-relaxation resumes, with at most half the excess factor ``w - 1`` that failed,
     once they have lowered the error by :data:`RETRY_DECREASE`.  :attr:`fallbacks` counts
@@ -143,7 +142,7 @@ class Overrelaxation:
         self._best = math.inf
         self._last: tuple[float, int] | None = None
         self._last_rate = math.nan
-        self._misses = 0
+        self._best_sweeps = 0
         self._cap = OMEGA_MAX
         self._retry_below = math.inf
 
@@ -152,22 +151,25 @@ class Overrelaxation:
         answer :attr:`SAVE`, :attr:`GO_ON` or :attr:`RESTORE`."""
         last, self._last = self._last, (error, sweeps)
         if error < self._best:
-            self._best, self._misses = error, 0
+            self._best, self._best_sweeps = error, sweeps
             answer = self.SAVE
         else:
-            self._misses += 1
             answer = self.GO_ON
         if not self.enabled:
             return answer
-        if self.omega > 1.0 and (self._misses >= PATIENCE or not math.isfinite(error)):
+        stalled = sweeps - self._best_sweeps >= PATIENCE
+        if self.omega > 1.0 and (stalled or not math.isfinite(error)):
             self._cap = 1.0 + (self.omega - 1.0) / 2.0
             self._retry_below = self._best / RETRY_DECREASE
-            self.omega, self.fell_back, self._misses = 1.0, True, 0
+            self.omega, self.fell_back, self._best_sweeps = 1.0, True, sweeps
             self._last, self._last_rate = None, math.nan
             self.fallbacks += 1
             return self.RESTORE
         if last is None or not 0.0 < error < last[0]:
             self._last_rate = math.nan
+            return answer
+        if sweeps - last[1] < RATE_SPAN:  # too close for a rate: keep the earlier check
+            self._last = last
             return answer
         rate = (error / last[0]) ** (1.0 / (sweeps - last[1]))
         previous, self._last_rate = self._last_rate, rate
@@ -219,7 +221,8 @@ def entropic_proximal_step(
     log_domain : bool
         Start in the log domain instead of the exp domain.
     check_every : int
-        Sweeps between two evaluations of the stopping criterion.
+        Sweeps between two evaluations of the stopping criterion, after one evaluation per
+        sweep for the first ``check_every`` sweeps.
     overrelaxation : Overrelaxation or bool
         Over-relax the sweeps: True (default) with a factor measured in this solve, an
         :class:`Overrelaxation` that carries the factor from solve to solve, or False for
@@ -239,6 +242,13 @@ def entropic_proximal_step(
     relaxation.start()
     return _log_domain(kernel, masses0, log_prox_ratio, log_b, tol, max_iter, check_every,
                        relaxation)
+
+
+def _is_check(iterations: int, check_every: int, max_iter: int) -> bool:
+    """Whether the stopping criterion is evaluated after this sweep: after each of the first
+    ``check_every`` sweeps (a warm-started solve often converges in one or two), then every
+    ``check_every`` sweeps, and after the last."""
+    return iterations <= check_every or iterations % check_every == 0 or iterations == max_iter
 
 
 def _relaxed(old: np.ndarray, new: np.ndarray, omega: float) -> np.ndarray:
@@ -266,7 +276,7 @@ def _exp_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, r
             log_b = _relaxed(log_b, log_prox_ratio(np.log(kernel.apply(a))), relaxation.omega)
             b = np.exp(log_b)
             kb = kernel.apply(b)
-            if iterations % check_every == 0 or iterations == max_iter:
+            if _is_check(iterations, check_every, max_iter):
                 error = float(np.abs(a * kb - a0).sum() / total)
                 if not _usable(kb, a0):
                     error = math.nan
@@ -300,7 +310,9 @@ def symmetric_log_scaling(
     ``u * (K u) = r`` (entropy convention), computed by the averaged fixed point
     ``u <- sqrt(u * r / (K u))`` (Feydy et al. 2019), which converges in a few tens of
     sweeps.  ``gamma * log u`` is the first variation of ``W_gamma(r, r) / 2``, the term
-    that debiasing subtracts.  Cells with ``r = 0`` get ``log u = -inf``.
+    that debiasing subtracts.  Cells with ``r = 0`` get ``log u = -inf``.  Every sweep
+    applies the kernel once and checks ``sum |u (K u) - r| <= tol sum r`` with that product;
+    the count returned is the number of kernel products.
     """
     support = masses > 0
     total = masses.sum()
@@ -308,16 +320,16 @@ def symmetric_log_scaling(
         u = np.sqrt(masses)
         if warm_log_u is not None:
             u = np.where(np.isfinite(warm_log_u) & support, np.exp(warm_log_u), u)
-        for iteration in range(1, max_iter + 1):
+        products = 0
+        while products < max_iter:
+            products += 1
             ku = kernel.apply(u)
+            if float(np.abs(u * ku - masses).sum()) <= tol * total:
+                break
             np.divide(masses, ku, out=ku, where=support)
             ku[~support] = 0.0
             u = np.sqrt(u * ku)
-            if iteration % 5 == 0:
-                error = float(np.abs(u * kernel.apply(u) - masses).sum() / total)
-                if error <= tol:
-                    break
-        return np.log(u), iteration
+        return np.log(u), products
 
 
 def _usable(kb: np.ndarray, a0: np.ndarray) -> bool:
@@ -338,7 +350,7 @@ def _log_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, r
             iterations += 1
             log_b = _relaxed(log_b, log_prox_ratio(kernel.log_apply(log_a)), relaxation.omega)
             log_kb = kernel.log_apply(log_b)
-            if iterations % check_every == 0 or iterations == max_iter:
+            if _is_check(iterations, check_every, max_iter):
                 error = float(np.abs(np.exp(log_a + log_kb) - a0).sum() / total)
                 answer = relaxation.observe(error, iterations)
                 if answer == relaxation.SAVE:
