@@ -1,6 +1,7 @@
 """Tests of wgflow.dae.pushforward: mass, positivity, orders, eq. (13), Theorem 2.4, optimality.
 
-The DAE map is the optimal transport map: ``W2(rho, Phi_t # rho)`` computed by POT equals
+The DAE map is the optimal transport map: ``W2(rho, Phi_t # rho)`` (POT's exact solvers at
+the points, :func:`wgflow.transport.wasserstein2` on the grid) equals
 ``||Phi_t - id||_{L2(rho)}`` (eq. 7 makes the Gaussian DAE the gradient of a convex function).
 POT is called here directly (tests only).
 """
@@ -23,8 +24,8 @@ from wgflow.dae import (
     pushforward,
     pushforward_with_info,
 )
-from wgflow.errors import WgflowError
-from wgflow.transport import wasserstein2
+from wgflow.errors import ConvergenceWarning, WgflowError
+from wgflow.transport import wasserstein2, wasserstein2_result
 
 M0 = np.array([0.7, -0.4])
 S0 = np.array([[2.0, 0.6], [0.6, 1.0]])
@@ -251,7 +252,8 @@ def test_w2_equals_transport_cost_1d():
         x = grid.axes[0]
         # the discrete measure and its exact image: POT's 1-D solver (returns W2^2)
         w2_points = np.sqrt(ot.wasserstein_1d(x, phi[0], a, a, p=2))
-        # grid level: W2(rho, Phi # rho) with the pushforward on the grid (POT, exact 1-D)
+        # grid level: W2(rho, Phi # rho) with the pushforward on the grid (exact in 1-D for
+        # the piecewise-constant densities)
         w2_grid = wasserstein2(rho, pushforward(rho, phi))
         print(f"t={t}: ||Phi - id|| = {cost:.8f}, W2 points {w2_points:.8f}, W2 grid {w2_grid:.8f}")
         assert abs(w2_points - cost) < 1e-12 + 1e-10 * cost
@@ -259,8 +261,9 @@ def test_w2_equals_transport_cost_1d():
 
 
 def test_w2_equals_transport_cost_2d_emd():
-    """Non-Gaussian 2-D data: POT's exact LP (ot.emd2) on small grids (at most 32^2 cells,
-    so wasserstein2 solves the exact LP without coarsening)."""
+    """Non-Gaussian 2-D data: at the points, POT's exact LP (ot.emd2) between the cell
+    masses and their images; on the grid, ``wasserstein2`` between the density and its
+    pushforward (the smooth densities the cell values sample)."""
     gaps = []
     for n in (16, 24, 32):
         grid = wg.Grid([(-4, 4), (-4, 4)], n)
@@ -281,14 +284,19 @@ def test_w2_equals_transport_cost_2d_emd():
         w2_points = np.sqrt(ot.emd2(weights, weights, m, numItermax=2_000_000))
         # point level: the map is the optimal transport map, exactly
         assert abs(w2_points - cost) < 1e-6 * cost
-        w2_grid = wasserstein2(rho, pushforward(rho, phi))
-        gaps.append(abs(w2_grid - cost))
+        # grid level: on these coarse grids (standard deviations of 1.4-3 cells) W2 is not
+        # resolved to rtol = 1e-3, so it comes with a warning and its error estimate
+        with pytest.warns(ConvergenceWarning, match="not resolved"):
+            w2_grid = wasserstein2_result(rho, pushforward(rho, phi), strict=False)
+        gaps.append(abs(w2_grid.value - cost))
         print(f"n = {n}: ||Phi - id|| = {cost:.6f}, emd2 points {w2_points:.6f}, "
-              f"W2 grid {w2_grid:.6f}")
-    # grid level: two quantised measures; measured gaps 0.075, 0.042, 0.024 at h = 1/2, 1/3,
-    # 1/4 (0.15 h, 0.125 h, 0.095 h): the gap falls with h and stays below 0.16 h
+              f"W2 grid {w2_grid.value:.6f} +- {w2_grid.error:.1e}")
+        # the gap is W2's error (its estimate overestimates in the asymptotic regime) plus
+        # the pushforward's discretisation, measured 5.2e-5 at n = 48 and 64 where W2 is
+        # resolved; measured gaps 2.8e-2, 1.6e-3, 1.9e-4 at estimates 3.1e-2, 8.1e-3, 1.8e-3
+        # (the point-mass LP that the tracker used before was off by 7.5e-2, 4.2e-2, 2.4e-2)
+        assert abs(w2_grid.value - cost) <= w2_grid.error + 1e-4
     assert gaps[0] > gaps[1] > gaps[2]
-    assert all(gap < 0.16 * h for gap, h in zip(gaps, (0.5, 1 / 3, 0.25)))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -5,21 +5,23 @@ Tolerances.  The entropies are cell-centre (midpoint) sums.  On the grid Gaussia
 ``conftest.py`` the midpoint rule is exponentially accurate (error about
 ``2 exp(-2 pi^2 s / h^2)``, ``s`` the smallest variance of ``rho^a``) and the tails outside
 the box are below 1e-14, so the closed forms of :class:`wgflow.gaussian.Gaussian` are matched
-to the round-off of the sums (1e-10).  ``"w2"`` solves the exact discrete transport problem,
-so it matches POT's solvers on the same cell measures to round-off, and a translation by
-whole cells to round-off of the shift.
+to the round-off of the sums (1e-10).  ``"w2"`` records :func:`wgflow.transport.wasserstein2`
+(tested in tests/test_wasserstein.py), and a translation by whole cells is at the shift to
+round-off.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
-import ot
 import pytest
 
 import wgflow as wg
 from _helpers import raises_naming
 from wgflow.functionals import InternalEnergy, RenyiEntropy, ShannonEntropy, TsallisEntropy
 from wgflow.trackers import TRACKER_NAMES, functional_from_name, largest_increase, make_trackers
+from wgflow.transport import wasserstein2
 
 
 def tracked(name: str, rho: wg.Density, initial: wg.Density | None = None, energy=None) -> float:
@@ -74,21 +76,16 @@ def test_mass_and_energy_trackers(small_gaussian_2d):
         make_trackers(["energy"], rho)
 
 
-def _pot_w2(a: wg.Density, b: wg.Density) -> float:
-    """W2 between the normalised cell measures by POT's network simplex on the full grid."""
-    points = a.grid.points
-    value = ot.emd2(a.masses.ravel() / a.mass, b.masses.ravel() / b.mass,
-                    ot.dist(points, points, metric="sqeuclidean"))
-    return float(np.sqrt(value))
-
-
-def test_w2_tracker_against_pot(small_gaussian_1d, small_gaussian_2d):
+def test_w2_tracker_records_wasserstein2(small_gaussian_1d, small_gaussian_2d):
+    # on the 12 x 10 grid the 2-D Gaussians are 1.6-2.3 cells wide: W2 is not resolved to
+    # 1e-3 there, and the tracker records it with a ConvergenceWarning instead of stopping
     for rho0, law in (small_gaussian_1d, small_gaussian_2d):
-        grid = rho0.grid
-        moved = wg.exact.heat_gaussian(grid, law.mean + 0.1, 1.5 * law.cov, 0.0)
-        assert tracked("w2", moved, initial=rho0) == pytest.approx(_pot_w2(rho0, moved), rel=1e-10)
-        # W2^2 vanishes to round-off (1e-16 of the costs, at most 8), W2 to its square root
-        assert tracked("w2", rho0, initial=rho0) == pytest.approx(0.0, abs=3e-8)
+        moved = wg.exact.heat_gaussian(rho0.grid, law.mean + 0.1, 1.5 * law.cov, 0.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", wg.ConvergenceWarning)
+            expected = wasserstein2(rho0, moved, strict=False)
+            assert tracked("w2", moved, initial=rho0) == expected
+        assert tracked("w2", rho0, initial=rho0) == 0.0
 
 
 def test_w2_tracker_of_a_translation_by_whole_cells_is_the_shift():

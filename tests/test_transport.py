@@ -12,11 +12,13 @@
   the dense sum is, never NaN.  A band fixed at 2^-52 of the kernel's peak would not do: it
   changes the heat scalings below by their whole size, and a heat step from an indicator
   function by 0.9% of its maximum on 200 cells (23% on 512 cells).
-* W2 between discrete measures is computed exactly (1-D quantile formula, a linear
+* W2 between the point masses at the cell centres (:func:`point_mass_wasserstein2`, the
+  reference and the old tracker) is computed exactly (1-D quantile formula, a linear
   program), so integer-cell translations give the translation length to round-off; for
   sampled continuous densities the discrete measure sits within sqrt(sum h_k^2 / 12) of the
   cell-averaged one (each cell's mass moved to its centre), which bounds the
-  discretisation error; for Gaussians we also measure its order.
+  discretisation error; for Gaussians we also measure its order.  The W2 of the densities
+  (:func:`wasserstein2`) is tested in ``tests/test_wasserstein.py``; here only its bad input.
 * Sinkhorn references are compared with a log-domain Sinkhorn written here and run to
   convergence (1e-10 or better).
 """
@@ -41,6 +43,7 @@ from wgflow.transport import (
     dense_kl_jko_step,
     dense_sinkhorn_cost,
     make_kernel,
+    point_mass_wasserstein2,
     wasserstein2,
 )
 
@@ -291,7 +294,7 @@ def test_separable_log_kernel_equals_dense_per_axis(grid, factor):
                                    err_msg=name)
 
 
-# -- W2 in 1-D -----------------------------------------------------------------------------------
+# -- W2 between the point masses (point_mass_wasserstein2) in 1-D -----------------------------
 
 
 def quantile_w2(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
@@ -307,22 +310,22 @@ def quantile_w2(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.sum(np.diff(levels) * (qa - qb) ** 2)))
 
 
-def test_w2_1d_equals_pot_and_quantile_formula():
+def test_point_mass_w2_1d_equals_pot_and_quantile_formula():
     grid = Grid([(-1.0, 3.0)], 40)
     rng = np.random.default_rng(6)
     a = rng.random(40) * (rng.random(40) > 0.3)
     b = rng.random(40) * (rng.random(40) > 0.3)
     rho, sigma = Density(grid, a), Density(grid, 5.0 * b)  # masses need not be 1
-    value = wasserstein2(rho, sigma)
+    value = point_mass_wasserstein2(rho, sigma)
     x = grid.axes[0]
     pot = np.sqrt(ot.wasserstein_1d(x, x, a / a.sum(), b / b.sum(), p=2))
     assert value == pytest.approx(pot, rel=1e-12)
     assert value == pytest.approx(quantile_w2(x, a, b), rel=1e-10)
-    assert wasserstein2(rho, rho) == pytest.approx(0.0, abs=1e-7)
-    assert wasserstein2(sigma, rho) == pytest.approx(value, rel=1e-12)
+    assert point_mass_wasserstein2(rho, rho) == pytest.approx(0.0, abs=1e-7)
+    assert point_mass_wasserstein2(sigma, rho) == pytest.approx(value, rel=1e-12)
 
 
-def test_w2_1d_translations():
+def test_point_mass_w2_1d_translations():
     grid = Grid([(0.0, 4.0)], 200)
     h = grid.spacing[0]
     bump = lambda x, c: np.exp(-((x - c) ** 2) / 0.02)  # noqa: E731
@@ -330,19 +333,19 @@ def test_w2_1d_translations():
     # integer-cell shift: the discrete measures are exact translates (tails ~ e^-100)
     for k in (1, 17, 100):
         shifted = Density.from_function(grid, lambda x, k=k: bump(x, 1.0 + (k + 0.5) * h))
-        assert wasserstein2(base, shifted) == pytest.approx(k * h, rel=1e-9)
+        assert point_mass_wasserstein2(base, shifted) == pytest.approx(k * h, rel=1e-9)
     # arbitrary shift s: W2 of the continuous densities is |s|; the sampled measures are each
     # within h / sqrt(12) of cell-averaged ones, which differ from the continuous ones by
     # at most h / 2 per mass: |W2 - s| <= h
     for s in (0.123, 1.7777):
         shifted = Density.from_function(grid, lambda x, s=s: bump(x, 1.0 + 0.5 * h + s))
-        assert abs(wasserstein2(base, shifted) - s) <= h
+        assert abs(point_mass_wasserstein2(base, shifted) - s) <= h
 
 
-# -- W2 in 2-D and 3-D ---------------------------------------------------------------------------
+# -- W2 between the point masses in 2-D and 3-D ---------------------------------------------------
 
 
-def test_w2_2d_and_3d_integer_translation_is_exact():
+def test_point_mass_w2_2d_and_3d_integer_translation_is_exact():
     grid = Grid([(0.0, 2.0), (0.0, 1.5)], (20, 15))  # h = (0.1, 0.1)
     values = np.zeros(grid.shape)
     rng = np.random.default_rng(8)
@@ -350,36 +353,34 @@ def test_w2_2d_and_3d_integer_translation_is_exact():
     shifted = np.roll(np.roll(values, 9, axis=0), 7, axis=1)  # support stays inside
     h = grid.spacing
     expected = np.hypot(9 * h[0], 7 * h[1])
-    assert wasserstein2(Density(grid, values), Density(grid, shifted)) == pytest.approx(
-        expected, rel=1e-10
-    )
+    value = point_mass_wasserstein2(Density(grid, values), Density(grid, shifted))
+    assert value == pytest.approx(expected, rel=1e-10)
     grid3 = Grid([(0.0, 1.0), (0.0, 2.0), (0.0, 0.5)], (6, 8, 5))
     v3 = np.zeros(grid3.shape)
     v3[0:2, 1:3, 0:2] = rng.random((2, 2, 2))
     s3 = np.roll(v3, (3, 4, 2), axis=(0, 1, 2))
     h3 = np.array(grid3.spacing)
-    assert wasserstein2(Density(grid3, v3), Density(grid3, 2.0 * s3)) == pytest.approx(
-        np.linalg.norm(h3 * [3, 4, 2]), rel=1e-10
-    )
+    value = point_mass_wasserstein2(Density(grid3, v3), Density(grid3, 2.0 * s3))
+    assert value == pytest.approx(np.linalg.norm(h3 * [3, 4, 2]), rel=1e-10)
 
 
-def test_w2_2d_smooth_translation_within_h():
+def test_point_mass_w2_2d_smooth_translation_within_h():
     grid = Grid([(-1.0, 1.0), (-1.0, 1.0)], (30, 30))
     f = lambda c: (lambda x, y: np.exp(-((x - c[0]) ** 2 + (y - c[1]) ** 2) / 0.03))  # noqa
     shift = np.array([0.33, -0.21])
-    value = wasserstein2(Density.from_function(grid, f([-0.2, 0.1])),
-                         Density.from_function(grid, f(np.array([-0.2, 0.1]) + shift)))
+    value = point_mass_wasserstein2(Density.from_function(grid, f([-0.2, 0.1])),
+                                    Density.from_function(grid, f(np.array([-0.2, 0.1]) + shift)))
     h = grid.spacing[0]
     assert abs(value - np.linalg.norm(shift)) <= h
 
 
-def test_w2_equals_direct_emd2_and_linear_program():
+def test_point_mass_w2_equals_direct_emd2_and_linear_program():
     grid = Grid([(0.0, 1.0), (0.0, 2.0)], (3, 4))
     rng = np.random.default_rng(9)
     a = rng.random(grid.shape)
     b = rng.random(grid.shape)
     b[1, 2] = 0.0  # a zero cell is dropped by the library; the LP below keeps it
-    value = wasserstein2(Density(grid, a), Density(grid, b))
+    value = point_mass_wasserstein2(Density(grid, a), Density(grid, b))
     pa, pb = a.ravel() / a.sum(), b.ravel() / b.sum()
     M = ot.dist(grid.points, grid.points)
     assert value**2 == pytest.approx(ot.emd2(pa, pb, M), rel=1e-12)
@@ -405,7 +406,7 @@ def test_bures_wasserstein_commuting_closed_form():
     assert value == pytest.approx(expected, rel=1e-14)
 
 
-def test_w2_gaussians_approach_bures_wasserstein_at_second_order():
+def test_point_mass_w2_gaussians_approach_bures_wasserstein_at_second_order():
     m1, S1 = np.array([-0.3, 0.1]), np.array([[0.20, 0.05], [0.05, 0.10]])
     m2, S2 = np.array([0.4, -0.2]), np.array([[0.12, -0.03], [-0.03, 0.25]])
     bw = bures_wasserstein(m1, S1, m2, S2)
@@ -416,7 +417,7 @@ def test_w2_gaussians_approach_bures_wasserstein_at_second_order():
         grid = Grid([(-2.5, 2.5), (-2.5, 2.5)], (n, n))
         rho = exact.heat_gaussian(grid, m1, S1, 0.0)
         sigma = exact.heat_gaussian(grid, m2, S2, 0.0)
-        value = wasserstein2(rho, sigma)
+        value = point_mass_wasserstein2(rho, sigma)
         h = grid.spacing[0]
         # rigorous: each sampled measure is within ~ sqrt(2 h^2 / 12) of the Gaussian
         assert abs(value - bw) <= 2 * np.sqrt(2 * h**2 / 12)
@@ -427,7 +428,7 @@ def test_w2_gaussians_approach_bures_wasserstein_at_second_order():
     assert 1.8 < order < 2.3, (errors, order)
 
 
-def test_w2_coarsened_when_support_is_large():
+def test_point_mass_w2_coarsened_when_support_is_large():
     # 72 x 72 = 5184 cells > EXACT_W2_MAX_POINTS: both densities are coarsened by 2 per axis
     # until they fit; each fine mass moves at most half a coarse-cell diagonal, so the
     # result stays within
@@ -436,8 +437,8 @@ def test_w2_coarsened_when_support_is_large():
     grid = Grid([(-2.5, 2.5), (-2.5, 2.5)], (72, 72))
     m1, S1 = np.array([-0.3, 0.1]), np.array([[0.20, 0.05], [0.05, 0.10]])
     m2, S2 = np.array([0.4, -0.2]), np.array([[0.12, -0.03], [-0.03, 0.25]])
-    value = wasserstein2(exact.heat_gaussian(grid, m1, S1, 0.0),
-                         exact.heat_gaussian(grid, m2, S2, 0.0))
+    value = point_mass_wasserstein2(exact.heat_gaussian(grid, m1, S1, 0.0),
+                                    exact.heat_gaussian(grid, m2, S2, 0.0))
     cells, factor = 72, 1
     while cells**2 > transport.EXACT_W2_MAX_POINTS:
         cells, factor = cells // 2, factor * 2
@@ -451,26 +452,28 @@ def test_w2_coarsened_when_support_is_large():
     assert error <= 0.3 * h_coarse**2
 
 
-def test_w2_different_grids_raise():
+@pytest.mark.parametrize("w2", [point_mass_wasserstein2, wasserstein2])
+def test_w2_different_grids_raise(w2):
     g1 = Grid([(0, 1), (0, 1)], (4, 4))
     g2 = Grid([(0, 1), (0, 1)], (4, 5))
     with pytest.raises(GridMismatchError, match="W2"):
-        wasserstein2(Density(g1, np.ones((4, 4))), Density(g2, np.ones((4, 5))))
+        w2(Density(g1, np.ones((4, 4))), Density(g2, np.ones((4, 5))))
     with pytest.raises(GridMismatchError):
-        wasserstein2(Density(Grid([(0, 1)], 4), np.ones(4)), Density(Grid([(0, 2)], 4), np.ones(4)))
+        w2(Density(Grid([(0, 1)], 4), np.ones(4)), Density(Grid([(0, 2)], 4), np.ones(4)))
 
 
-def test_w2_zero_mass_raises():
+@pytest.mark.parametrize("w2", [point_mass_wasserstein2, wasserstein2])
+def test_w2_zero_mass_raises(w2):
     for grid in (Grid([(0, 1)], 6), Grid([(0, 1), (0, 1)], (4, 4))):
         zero = Density(grid, np.zeros(grid.shape))
         one = Density(grid, np.ones(grid.shape))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             with pytest.raises(WgflowError, match="zero mass"):
-                wasserstein2(zero, one)
+                w2(zero, one)
 
 
-def test_w2_coarsening_of_thin_grids(monkeypatch):
+def test_point_mass_w2_coarsening_of_thin_grids(monkeypatch):
     # guard: never let the library hand empty histograms to POT's C code (it segfaults)
     real_emd2 = ot.emd2
 
@@ -481,7 +484,7 @@ def test_w2_coarsening_of_thin_grids(monkeypatch):
     monkeypatch.setattr(transport.ot, "emd2", guarded_emd2)
     grid = Grid([(0.0, 1.0), (0.0, 1.0)], (8200, 2))
     rho = Density(grid, np.ones(grid.shape))
-    assert wasserstein2(rho, rho) == pytest.approx(0.0, abs=1e-3)
+    assert point_mass_wasserstein2(rho, rho) == pytest.approx(0.0, abs=1e-3)
 
 
 # -- dense Sinkhorn references ---------------------------------------------------------------------

@@ -39,7 +39,7 @@ DEMO_T_END = 0.8 * DEMO_T
 DEMO_DT = 2e-3
 DEMO_ENTROPIES = ("shannon", "renyi:2", "tsallis:2")
 DEMO_TRACK = (*DEMO_ENTROPIES, "mass", "w2")
-#: Stored times of the demo, in units of T (each one costs an exact W2 with POT).
+#: Stored times of the demo, in units of T (each one costs a W2, about 0.1 s here).
 DEMO_OUTPUTS = (0.0, 0.25, 0.5, 0.65, 0.8)
 #: Part of the box shown in the demo's snapshots (the mixture stays well inside it).
 DEMO_VIEW = ((-2.5, 2.5), (-2.0, 2.0))

@@ -1,7 +1,7 @@
 """Trackers along DAE trajectories: the same named functionals as :func:`wgflow.solve`.
 
 ``"shannon"``, ``"renyi:a"``, ``"tsallis:a"``, ``"mass"`` and ``"w2"`` (Wasserstein distance to
-the first density, computed with POT by :func:`wgflow.transport.wasserstein2`), built by
+the first density, by :func:`wgflow.transport.wasserstein2`), built by
 :func:`wgflow.trackers.make_trackers`.  Along a Gaussian DAE, a composition of DAEs or the
 continuous DAE the entropies decrease (section 4.1, eq. (16)): :func:`track` turns that into
 curves a user can plot against the transport time.  :func:`wgflow.dae.single` and
