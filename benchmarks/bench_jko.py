@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     rows += barenblatt(2, 128, 0.5 / 128**2, tuple(SETTINGS))
     if not args.quick:
         rows += barenblatt(2, 256, 1 / 256**2, tuple(SETTINGS))
-        rows += barenblatt(3, 64, 1 / 64**2)
+        rows += barenblatt(3, 64, 1 / 64**2, ("defaults", "fast"))
     order, mem = order_in_dt(), memory()
     front = pareto(rows) if not args.quick else []
     large = scale() if args.scale else []
