@@ -166,7 +166,7 @@ def test_backward_flow_bad_input():
     barenblatt = wg.exact.barenblatt(grid, 2.0, 0.05, 0.1)
     with pytest.raises(WgflowError, match="smoothing = 0.01 is below one cell"):
         wg.solve(wg.flows.BackwardPorousMedium(2), barenblatt, 0.01, 1e-3, smoothing=0.01)
-    with pytest.raises(WgflowError, match="unknown option 'smoothing' for method 'jko' with the heat flow; accepted: 'debias'"):
+    with pytest.raises(WgflowError, match="unknown option 'smoothing' for method 'jko' with the heat flow; accepted: 'backend', 'debias'"):
         wg.solve(wg.flows.Heat(), rho0, 0.01, 1e-3, smoothing=0.1)
     with pytest.raises(WgflowError, match="smoothing_filter.*'spectral', 'gaussian'"):
         wg.solve(wg.flows.BackwardHeat(), rho0, 0.01, 1e-3, smoothing_filter="box")

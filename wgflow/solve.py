@@ -91,7 +91,10 @@ def solve(
     **options
         Passed to the solver and, through it, to the flow's discretisation, e.g.
         ``gamma``, ``sinkhorn_tol`` for ``method="jko"`` (:class:`~wgflow.solvers.JKOSolver`)
-        or ``smoothing`` for the backward flows.
+        or ``smoothing`` for the backward flows.  ``backend``, ``device`` and ``dtype`` of
+        ``method="jko"`` say where its step runs (``backend="jax"``, ``"torch"``,
+        ``"cupy"``, or arrays of these; :mod:`wgflow.backend`); this loop, the trackers
+        and the result stay numpy: trackers evaluate on the host, once per stored step.
 
     Returns
     -------

@@ -11,7 +11,9 @@ Gaussians (``ot.gaussian``) and the dense reference solvers the tests compare wi
 
 Kernels act on arrays of shape ``grid.shape`` holding cell masses.  Both give
 ``K x`` with ``K_ij = exp(-|x_i - x_j|^2 / gamma)`` (exp domain) and
-``log(K exp(l))`` (log domain, stable for any gamma and for vacuum).
+``log(K exp(l))`` (log domain, stable for any gamma and for vacuum), on the arrays of one
+:class:`~wgflow.backend.ArrayBackend` (numpy, jax, torch or cupy; POT's backend objects
+``nx`` come from :func:`get_backend` here).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import functools
 import operator
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import ot
@@ -30,14 +32,18 @@ from .grid import Grid
 from .kernels import AxisKernel, LogAxisKernel, apply_separable
 from .wasserstein import W2Result, grid_wasserstein2
 
+if TYPE_CHECKING:
+    from .backend import ArrayBackend
+
 #: Largest number of cells (per density, after dropping empty cells) for which
 #: :func:`point_mass_wasserstein2` solves the exact linear program; larger supports are
 #: coarsened.
 EXACT_W2_MAX_POINTS = 1024
 
 
-def get_backend(*arrays: np.ndarray) -> Any:
-    """POT's backend for ``arrays`` (the kernels' matrices are built on it)."""
+def get_backend(*arrays: Any) -> Any:
+    """POT's backend object ``nx`` for ``arrays`` (``ot.backend.get_backend``); a
+    ``ValueError`` for arrays of no backend or of several."""
     return ot.backend.get_backend(*arrays)
 
 
@@ -62,13 +68,17 @@ class SeparableGibbsKernel:
         Entropic regularisation (units of squared length).
     """
 
-    def __init__(self, grid: Grid, gamma: float) -> None:
+    def __init__(self, grid: Grid, gamma: float, backend: ArrayBackend | None = None) -> None:
         self.grid = grid
         self.gamma = check_positive("gamma", gamma)
+        self.backend = _numpy_backend() if backend is None else backend
         self._cost = [(x[:, None] - x[None, :]) ** 2 / self.gamma for x in grid.axes]
-        self.nx = get_backend(self._cost[0])
-        self._kernels = [AxisKernel(self.nx.exp(-c)) for c in self._cost]
+        self.nx = self.backend.nx
+        self._kernels = [AxisKernel(np.exp(-c)) for c in self._cost]
         self._buffers = [np.empty(grid.shape) for _ in range(min(grid.ndim - 1, 2))]
+        if not self.backend.is_numpy:  # dense per-axis products on the backend's device
+            self._matrices = [self.backend.asarray(k.matrix) for k in self._kernels]
+            self._device_cost = [self.backend.asarray(c) for c in self._cost]
 
     @functools.cached_property
     def _cost_kernels(self) -> list[AxisKernel]:
@@ -79,13 +89,18 @@ class SeparableGibbsKernel:
     def _log_kernels(self) -> list[LogAxisKernel]:
         return [LogAxisKernel(c) for c in self._cost]
 
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        """``K x`` for an array of shape ``grid.shape`` (exp domain)."""
-        return apply_separable(self._kernels, x, self._buffers)
+    def apply(self, x: Any) -> Any:
+        """``K x`` for an array of shape ``grid.shape`` on the kernel's backend (exp domain)."""
+        if self.backend.is_numpy:
+            return apply_separable(self._kernels, x, self._buffers)
+        for axis, matrix in enumerate(self._matrices):
+            x = self.backend.axis_product(matrix, x, axis)
+        return x
 
     def cost_apply(self, x: np.ndarray) -> np.ndarray:
         """``(K * C) x`` with ``C_ij = |x_i - x_j|^2``, so that ``<C, P> = sum(a * cost_apply(b))``
-        for the plan ``P = diag(a) K diag(b)``.  Separable because ``C`` is a sum over axes."""
+        for the plan ``P = diag(a) K diag(b)``.  Separable because ``C`` is a sum over axes
+        (numpy arrays; the numpy backend's kernel)."""
         terms = (
             apply_separable(
                 [c if k == axis else m
@@ -96,10 +111,14 @@ class SeparableGibbsKernel:
         )
         return functools.reduce(operator.add, terms)
 
-    def log_apply(self, log_x: np.ndarray) -> np.ndarray:
+    def log_apply(self, log_x: Any) -> Any:
         """``log(K exp(log_x))`` by a log-sum-exp along each axis (log domain; ``-inf`` entries
-        are vacuum, never NaN)."""
+        are vacuum, never NaN): banded on numpy, dense per axis on the other backends."""
         out = log_x
+        if not self.backend.is_numpy:
+            for axis, cost in enumerate(self._device_cost):
+                out = self.backend.axis_log_product(cost, out, axis)
+            return out
         for axis, kernel in enumerate(self._log_kernels):
             out = kernel.apply(out, axis)
         return out
@@ -108,10 +127,11 @@ class SeparableGibbsKernel:
 class DenseGibbsKernel:
     """The same kernel as a dense ``N x N`` matrix built from ``ot.dist`` (small grids only).
 
-    Used as the reference for the separable kernel and for POT's dense solvers.
+    Used as the reference for the separable kernel and for POT's dense solvers; on any
+    backend (``nx.dot``, ``nx.logsumexp``).
     """
 
-    def __init__(self, grid: Grid, gamma: float) -> None:
+    def __init__(self, grid: Grid, gamma: float, backend: ArrayBackend | None = None) -> None:
         if grid.size > 64 * 64:
             raise WgflowError(
                 f"a dense Gibbs kernel on {grid.size} cells needs {grid.size**2 * 8 / 2**30:.1f}"
@@ -119,9 +139,11 @@ class DenseGibbsKernel:
             )
         self.grid = grid
         self.gamma = check_positive("gamma", gamma)
-        self.cost = ot.dist(grid.points, grid.points, metric="sqeuclidean")
-        self.nx = get_backend(self.cost)
-        self.matrix = self.nx.exp(-self.cost / self.gamma)
+        self.backend = _numpy_backend() if backend is None else backend
+        cost = ot.dist(grid.points, grid.points, metric="sqeuclidean")
+        self.cost = self.backend.asarray(cost)
+        self.nx = self.backend.nx
+        self.matrix = self.backend.asarray(np.exp(-cost / self.gamma))
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         """``K x`` (exp domain)."""
@@ -141,12 +163,21 @@ class DenseGibbsKernel:
 
 
 def make_kernel(
-    grid: Grid, gamma: float, kind: str = "separable"
+    grid: Grid, gamma: float, kind: str = "separable", backend: ArrayBackend | None = None
 ) -> SeparableGibbsKernel | DenseGibbsKernel:
-    """A Gibbs kernel of the given ``kind``: ``"separable"`` (default) or ``"dense"``."""
+    """A Gibbs kernel of the given ``kind``: ``"separable"`` (default) or ``"dense"``, acting
+    on arrays of ``backend`` (:func:`wgflow.backend.resolve`; default numpy)."""
     check_choice("kernel kind", kind, ("separable", "dense"))
     kernel = SeparableGibbsKernel if kind == "separable" else DenseGibbsKernel
-    return kernel(grid, gamma)
+    return kernel(grid, gamma, backend)
+
+
+def _numpy_backend() -> ArrayBackend:
+    """The numpy :class:`~wgflow.backend.ArrayBackend` (imported here: that module takes POT's
+    backends from this one)."""
+    from .backend import resolve
+
+    return resolve()
 
 
 # -- Wasserstein distances -------------------------------------------------------------

@@ -1,10 +1,20 @@
-"""Closed-form KL-proximal maps shared by the entropy and energy functionals."""
+"""Closed-form KL-proximal maps shared by the entropy and energy functionals.
+
+They take ``log p`` as a numpy array or as an array of another backend (jax, torch, cupy:
+:mod:`wgflow.backend`) and answer on the same backend and device; numpy arrays take the
+numpy path of before, bitwise.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+
+from ..backend import of_array
+from ..grid import Grid
 
 _NEWTON_STOP = 1e-8
 _NEWTON_MAXITER = 60
@@ -85,18 +95,37 @@ class WrightOmegaSolver:
     def __init__(self) -> None:
         self._last_log_z: np.ndarray | None = None
 
-    def __call__(self, y: np.ndarray) -> np.ndarray:
+    def __call__(self, y: Any) -> Any:
+        if not isinstance(y, np.ndarray):  # another backend: a fixed number of Newton steps
+            return of_array(y).wright_omega(y)[0]
         z, self._last_log_z = solve_z_plus_log_z(y, self._last_log_z)
         return z
 
 
+#: Per functional, its last host constant copied to a backend, with the key it was made for.
+_CONSTANTS: weakref.WeakKeyDictionary[object, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def backend_constant(owner: object, grid: Grid, like: Any,
+                     compute: Callable[[], np.ndarray]) -> Any:
+    """``compute()``, a host array of ``owner`` on ``grid`` (for example a potential), on the
+    backend, device and type of the array ``like``, copied once and then kept with ``owner``
+    (not once per Sinkhorn sweep)."""
+    backend = of_array(like)
+    cached = _CONSTANTS.get(owner)
+    if cached is None or cached[0] != (grid, backend):
+        cached = ((grid, backend), backend.asarray(compute()))
+        _CONSTANTS[owner] = cached
+    return cached[1]
+
+
 def power_log_prox_ratio(
-    log_p: np.ndarray,
+    log_p: Any,
     weight: float,
     m: float,
     cell_volume: float,
-    omega: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> np.ndarray:
+    omega: Callable[[Any], Any] | None = None,
+) -> Any:
     """``log(q/p)`` for ``q = argmin weight * ∫ rho^m / (m - 1) + KL(q | p)``, weight > 0.
 
     With ``rho = q / V`` (V the cell volume) and ``c = weight m / (m - 1)`` the optimality
@@ -107,12 +136,13 @@ def power_log_prox_ratio(
     :class:`WrightOmegaSolver` in iterative use).
     """
     with np.errstate(divide="ignore"):
-        y = np.log(weight * m) + (m - 1.0) * (log_p - np.log(cell_volume))
-    z = solve_z_plus_log_z(y)[0] if omega is None else omega(y)
-    return -z / (m - 1.0)
+        y = float(np.log(weight * m)) + (m - 1.0) * (log_p - float(np.log(cell_volume)))
+    if omega is None:
+        omega = WrightOmegaSolver()
+    return -omega(y) / (m - 1.0)
 
 
-def entropy_log_prox_ratio(log_p: np.ndarray, weight: float, cell_volume: float) -> np.ndarray:
+def entropy_log_prox_ratio(log_p: Any, weight: float, cell_volume: float) -> Any:
     """``log(q/p)`` for ``q = argmin weight * ∫ rho log rho + KL(q | p)``, weight > 0.
 
     Optimality ``weight (log(q/V) + 1) + log(q/p) = 0`` gives the closed form
@@ -120,4 +150,4 @@ def entropy_log_prox_ratio(log_p: np.ndarray, weight: float, cell_volume: float)
     input.  It is ``+inf`` where ``p = 0``.
     """
     with np.errstate(divide="ignore"):
-        return weight * (np.log(cell_volume) - 1.0 - log_p) / (1.0 + weight)
+        return weight * (float(np.log(cell_volume)) - 1.0 - log_p) / (1.0 + weight)

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import numbers
 from abc import ABC, abstractmethod
+from typing import Any
 
 import numpy as np
 
 from ..density import Density
 from ..errors import WgflowError, check_density
 from ..grid import Grid
+from ._prox import backend_constant
 
 
 class Functional(ABC):
@@ -178,7 +180,15 @@ class SumFunctional(Functional):
                 f"the KL-proximal map of {self.name!r} needs at most one nonlinear term, "
                 f"found {len(nonlinear)}"
             )
-        shift = -weight * sum(t.potential(grid) for t in linear) if linear else 0.0
+        shift = -weight * self._linear_potential(linear, grid, log_p) if linear else 0.0
         if not nonlinear:
-            return np.broadcast_to(shift, log_p.shape).copy()
+            return np.broadcast_to(shift, log_p.shape).copy() if isinstance(log_p, np.ndarray) \
+                else shift
         return shift + nonlinear[0].log_prox_ratio(log_p + shift, weight, grid)
+
+    def _linear_potential(self, linear: list[Functional], grid: Grid, like: np.ndarray) -> Any:
+        """The sum of the linear terms' potentials, on the backend of ``like`` (copied there
+        once, :func:`~wgflow.functionals._prox.backend_constant`)."""
+        if isinstance(like, np.ndarray):
+            return sum(t.potential(grid) for t in linear)
+        return backend_constant(self, grid, like, lambda: sum(t.potential(grid) for t in linear))

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import WgflowError, check_broadcast, check_exponent
 from ..grid import Grid
-from ._prox import WrightOmegaSolver, power_log_prox_ratio
+from ._prox import WrightOmegaSolver, backend_constant, power_log_prox_ratio
 from .base import Functional
 
 
@@ -67,6 +67,8 @@ class PotentialEnergy(Functional):
         return np.array(self.potential(grid), dtype=float)
 
     def log_prox_ratio(self, log_p: np.ndarray, weight: float, grid: Grid) -> np.ndarray:
+        if not isinstance(log_p, np.ndarray):  # another backend: V copied there once
+            return -weight * backend_constant(self, grid, log_p, lambda: self.potential(grid))
         return np.broadcast_to(-weight * self.potential(grid), log_p.shape).copy()
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import FLOAT32_MIN_TOL, ArrayBackend, resolve
 from ..density import Density
 from ..errors import (
     ConvergenceWarning,
@@ -58,6 +59,7 @@ from .bdf2 import (
     target_log_scaling,
 )
 from .sinkhorn import (
+    Array,
     LogRatio,
     Overrelaxation,
     ProximalStepResult,
@@ -65,6 +67,8 @@ from .sinkhorn import (
     symmetric_log_scaling,
 )
 
+#: Default Sinkhorn tolerance (float64).
+DEFAULT_SINKHORN_TOL = 1e-6
 #: Sinkhorn tolerance of the solves that only supply the next linearisation point.
 PREDICTOR_TOL = 1e-3
 #: The entropic regularisation of the error estimate's companion run, relative to the run's:
@@ -87,22 +91,37 @@ def _check_second_order(flow: JKOFlow, discretisation: JKODiscretisation) -> Non
         )
 
 
+def _step_log_prox_ratio(
+    energy: Functional, weight: float, grid: Grid, backend: ArrayBackend
+) -> LogRatio:
+    """``log_p -> energy.log_prox_ratio(log_p, weight, grid)`` on the run's backend.
+
+    A linear energy's ratio ``-weight V`` does not depend on ``log p`` (its prox is a
+    multiplication): off numpy it is evaluated once per step on the host and copied to the
+    device, so a functional whose potential is a numpy array needs no backend code.
+    """
+    if energy.is_linear and not backend.is_numpy:
+        ratio = backend.asarray(energy.log_prox_ratio(np.zeros(grid.shape), weight, grid))
+        return lambda log_p: ratio
+    return lambda log_p: energy.log_prox_ratio(log_p, weight, grid)
+
+
 def _debiased_log_prox_ratio(
-    energy: Functional, weight: float, grid: Grid, log_u: np.ndarray
+    energy: Functional, weight: float, grid: Grid, log_u: Array, backend: ArrayBackend
 ) -> LogRatio:
     """``log b = log u + log_prox(log p + log u)``: the prox of ``sigma F - <log u, q>``.
 
     Cells where the reference vanishes (``log u = -inf``) get ``b = 0``: the linearised
     debiasing term forbids mass there (limit of ``log u + ratio`` for every energy).
     """
-    empty = np.isneginf(log_u)
+    empty = log_u == -np.inf
+    vacuum = backend.any(empty)
+    step_ratio = _step_log_prox_ratio(energy, weight, grid, backend)
 
-    def log_prox_ratio(log_p: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            ratio = log_u + energy.log_prox_ratio(log_p + log_u, weight, grid)
-        if empty.any():
-            ratio[empty] = -np.inf
-        return ratio
+    def log_prox_ratio(log_p: Array) -> Array:
+        with backend.errstate():
+            ratio = log_u + step_ratio(log_p + log_u)
+        return backend.nx.where(empty, -np.inf, ratio) if vacuum else ratio
 
     return log_prox_ratio
 
@@ -134,12 +153,24 @@ class JKOSolver(Solver):
     kernel : {"separable", "dense"}
         How the Gibbs kernel is applied: axis by axis (default; memory linear in the
         number of cells) or as a dense matrix (small grids; the reference).
-    sinkhorn_tol : float
-        Sinkhorn stopping tolerance on the relative L1 error of the first marginal.
+    sinkhorn_tol : float, optional
+        Sinkhorn stopping tolerance on the relative L1 error of the first marginal (default
+        1e-6; :data:`wgflow.backend.FLOAT32_MIN_TOL` in float32).
     sinkhorn_max_iter : int
         Sinkhorn sweeps per proximal solve before a :class:`~wgflow.errors.ConvergenceWarning`.
     log_domain : bool
         Run every step in the log domain (default: exp domain with automatic fallback).
+    backend : str or array, optional
+        Where the step runs (:func:`wgflow.backend.resolve`): ``"numpy"`` (default),
+        ``"jax"``, ``"torch"``, ``"cupy"``, or an array of one of these libraries (its
+        library and device).  The solver keeps its scalings there; each step copies its
+        density there and back once.
+    device : str, optional
+        ``"cpu"`` (default), ``"cuda"``/``"gpu"`` or ``"cuda:N"``.
+    dtype : {"float64", "float32"}
+        The floating-point type of the step (float32: jax, torch, cupy; its Sinkhorn
+        tolerance is at least, and by default, :data:`wgflow.backend.FLOAT32_MIN_TOL`;
+        not in the log domain).
     overrelax : bool
         Over-relax the Sinkhorn sweeps (default True;
         :class:`~wgflow.solvers.sinkhorn.Overrelaxation`): about half the sweeps for the same
@@ -175,10 +206,13 @@ class JKOSolver(Solver):
         debias: bool = True,
         debias_iterations: int = 2,
         kernel: str = "separable",
-        sinkhorn_tol: float = 1e-6,
+        sinkhorn_tol: float | None = None,
         sinkhorn_max_iter: int = 20_000,
         log_domain: bool = False,
         overrelax: bool = True,
+        backend: str | Any | None = None,
+        device: str | None = None,
+        dtype: str = "float64",
         time_order: int = 1,
         **options: Any,
     ):
@@ -189,6 +223,7 @@ class JKOSolver(Solver):
             options, gamma=gamma, gamma_factor=gamma_factor, debias=debias,
             debias_iterations=debias_iterations, kernel=kernel, sinkhorn_tol=sinkhorn_tol,
             sinkhorn_max_iter=sinkhorn_max_iter, log_domain=log_domain, overrelax=overrelax,
+            backend=backend, device=device, dtype=dtype,
             time_order=time_order,
         )
         self.debias = check_bool("debias", debias)
@@ -202,11 +237,17 @@ class JKOSolver(Solver):
             gamma = check_positive("gamma_factor", factor) * min(grid.spacing) ** 2
         self.gamma = check_positive("gamma", gamma)
         self.debias_iterations = check_integer("debias_iterations", debias_iterations, 1)
+        self.backend = resolve(backend, device, dtype)
+        single = self.backend.dtype == "float32"
+        if sinkhorn_tol is None:
+            sinkhorn_tol = FLOAT32_MIN_TOL if single else DEFAULT_SINKHORN_TOL
         self.sinkhorn_tol = check_positive("sinkhorn_tol", sinkhorn_tol)
         self.sinkhorn_max_iter = check_integer("sinkhorn_max_iter", sinkhorn_max_iter, 1)
-        self.kernel = make_kernel(grid, self.gamma, kernel)
+        self.kernel = make_kernel(grid, self.gamma, kernel, self.backend)
         self.kernel_kind = kernel
         self.log_domain = check_bool("log_domain", log_domain)
+        if single:
+            self._check_float32()
         self._relaxation = Overrelaxation(check_bool("overrelax", overrelax))
         self._warm_log_b: np.ndarray | None = None
         self._warm_log_u: np.ndarray | None = None
@@ -218,6 +259,11 @@ class JKOSolver(Solver):
             energy_change=[], overrelaxation=[], overrelaxation_fallbacks=0,
         )
         self.time_order = check_choice("time_order", time_order, (1, 2))
+        if self.time_order == 2 and not self.backend.is_numpy:
+            raise WgflowError(
+                f"time_order=2 runs on the numpy backend only; got backend "
+                f"{self.backend.name!r} (use time_order=1 there)"
+            )
         if self.time_order == 2:
             _check_second_order(flow, self.discretisation)
             self.statistics["step_order"] = []
@@ -226,6 +272,18 @@ class JKOSolver(Solver):
         self._kinetic = KineticBound()
         self._warm_log_v: np.ndarray | None = None
         self._transport_relaxation = Overrelaxation(self._relaxation.enabled)
+
+    def _check_float32(self) -> None:
+        """Refuse float32 where the step needs float64 (:mod:`wgflow.backend`)."""
+        if self.log_domain:
+            raise WgflowError("log_domain=True with dtype='float32': the log domain runs in "
+                              "float64 only (its log-scalings lose their digits in float32)")
+        if self.sinkhorn_tol < FLOAT32_MIN_TOL:
+            raise WgflowError(
+                f"sinkhorn_tol = {self.sinkhorn_tol!r} is below what float32 resolves: with "
+                f"dtype='float32' it must be at least {FLOAT32_MIN_TOL:g} (the marginal is "
+                "resolved to about 1e-7); use dtype='float64' for a smaller tolerance"
+            )
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -238,6 +296,9 @@ class JKOSolver(Solver):
             "sinkhorn_max_iter": self.sinkhorn_max_iter,
             "log_domain": self.log_domain,
             "overrelax": self._relaxation.enabled,
+            "backend": self.backend.name,
+            "device": self.backend.device,
+            "dtype": self.backend.dtype,
             "time_order": self.time_order,
         }
 
@@ -270,7 +331,7 @@ class JKOSolver(Solver):
         else:
             result, sweeps = self._jko_step(self.rho, dt, elapsed)
         self._record(result, sweeps)
-        values = result.masses / grid.cell_volume
+        values = self._host_values(result.masses)
         self.discretisation.check(values, grid, elapsed + dt)
         if self.time_order == 2:
             self.statistics["step_order"].append(1 if omega is None else 2)
@@ -301,10 +362,10 @@ class JKOSolver(Solver):
         grid = self.grid
         weight = 2.0 * dt / self.gamma
         energy = self.discretisation.step_energy(rho, dt, elapsed)
-        masses0 = rho.masses
+        masses0 = self.backend.asarray(rho.masses)
         sweeps = 0
         if not self.debias:
-            result = self._solve(masses0, lambda lp: energy.log_prox_ratio(lp, weight, grid))
+            result = self._solve(masses0, _step_log_prox_ratio(energy, weight, grid, self.backend))
             return result, result.iterations
         reference = self.kernel.apply(masses0)
         for iteration in range(self.debias_iterations):
@@ -314,7 +375,7 @@ class JKOSolver(Solver):
                 max_iter=self.sinkhorn_max_iter, warm_log_u=self._warm_log_u,
             )
             self._warm_log_u = log_u
-            log_prox_ratio = _debiased_log_prox_ratio(energy, weight, grid, log_u)
+            log_prox_ratio = _debiased_log_prox_ratio(energy, weight, grid, log_u, self.backend)
             result = self._solve(
                 masses0, log_prox_ratio, self.sinkhorn_tol if last else PREDICTOR_TOL
             )
@@ -360,7 +421,7 @@ class JKOSolver(Solver):
                 self._warm_log_u = log_u
                 potential = potential + ((alpha - beta) / alpha) * log_u
                 sweeps += symmetric_sweeps
-            log_prox_ratio = _debiased_log_prox_ratio(energy, weight, grid, potential)
+            log_prox_ratio = _debiased_log_prox_ratio(energy, weight, grid, potential, self.backend)
             result = self._solve(masses0, log_prox_ratio)
             change = float(np.abs(result.masses - reference).sum())
             reference = transport_reference = result.masses
@@ -380,6 +441,16 @@ class JKOSolver(Solver):
                 stacklevel=3,
             )
         return result, sweeps
+
+    def _host_values(self, masses: Array) -> np.ndarray:
+        """The values per unit volume of the step's masses, on the host.  A float32 step keeps
+        the mass to float32 round-off (about 1e-7, above the solver's mass check): its values
+        are rescaled in float64 to the mass of the step's start, a change within float32
+        resolution."""
+        values = self.backend.to_host(masses) / self.grid.cell_volume
+        if self.backend.dtype == "float32":
+            values *= self.rho.mass / (values.sum() * self.grid.cell_volume)
+        return values
 
     def _check_energy(
         self, values: np.ndarray, marginal_error: float, allowed_rise: float = 0.0
@@ -425,7 +496,7 @@ class JKOSolver(Solver):
             max_iter=self.sinkhorn_max_iter, warm_log_b=self._warm_log_b,
             log_domain=self.log_domain, overrelaxation=self._relaxation,
         )
-        if not np.isfinite(result.masses).all():
+        if not self.backend.all_finite(result.masses):
             raise StepFailure("the Sinkhorn iteration produced non-finite masses")
         self._warm_log_b = result.log_b
         return result

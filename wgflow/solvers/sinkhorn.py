@@ -22,6 +22,10 @@ as soon as a scaling under- or overflows.  The warm start is the previous step's
 Both updates are over-relaxed by a factor measured from the plain iteration's rate
 (:class:`Overrelaxation`), with a safeguard that restores the best scalings; the stopping
 rule is the same, and the last update of ``a`` is a plain one.
+
+The arrays live on the kernel's :class:`~wgflow.backend.ArrayBackend` (numpy, jax, torch or
+cupy, on its device) and every operation is one of POT's backend ``nx`` or of that class;
+inside the loop only the scalars of the stopping rule, at its checks, come to the host.
 """
 
 from __future__ import annotations
@@ -29,10 +33,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from ..errors import StepFailure
 
-LogRatio = Callable[[np.ndarray], np.ndarray]
+if TYPE_CHECKING:
+    from ..backend import ArrayBackend
+
+#: An array of the run's backend (a numpy array on the numpy backend).
+Array = Any
+LogRatio = Callable[[Array], Array]
 
 #: Largest over-relaxation factor (:class:`Overrelaxation`).
 OMEGA_MAX = 1.9
@@ -72,12 +82,12 @@ class ProximalStepResult:
         Whether the over-relaxed iteration overshot and the plain one finished the solve.
     """
 
-    masses: np.ndarray
+    masses: Array
     iterations: int
     marginal_error: float
     converged: bool
     log_domain: bool
-    log_b: np.ndarray
+    log_b: Array
     overrelaxation: float = 1.0
     fell_back: bool = False
 
@@ -192,12 +202,12 @@ class _NeedsLogDomain(Exception):
 
 def entropic_proximal_step(
     kernel,
-    masses0: np.ndarray,
+    masses0: Array,
     log_prox_ratio: LogRatio,
     *,
     tol: float,
     max_iter: int,
-    warm_log_b: np.ndarray | None = None,
+    warm_log_b: Array | None = None,
     log_domain: bool = False,
     check_every: int = 5,
     overrelaxation: Overrelaxation | bool = True,
@@ -207,9 +217,11 @@ def entropic_proximal_step(
     Parameters
     ----------
     kernel : SeparableGibbsKernel or DenseGibbsKernel
-        Provides ``apply`` (``K x``) and ``log_apply`` (``log K exp(x)``).
-    masses0 : ndarray
-        Cell masses ``a0`` of the current density (shape ``grid.shape``).
+        Provides ``apply`` (``K x``), ``log_apply`` (``log K exp(x)``) and ``backend`` (the
+        :class:`~wgflow.backend.ArrayBackend` of the arrays).
+    masses0 : array
+        Cell masses ``a0`` of the current density (shape ``grid.shape``, on the kernel's
+        backend).
     log_prox_ratio : callable
         Maps ``log p`` to ``log(prox(p) / p)`` for the weighted energy ``sigma F``.
     tol : float
@@ -228,17 +240,30 @@ def entropic_proximal_step(
         :class:`Overrelaxation` that carries the factor from solve to solve, or False for
         plain sweeps.  The stopping rule is the same, and the last update of ``a`` is a plain
         one, so the mass is kept.
+
+    Raises
+    ------
+    StepFailure
+        On a float32 backend, where the step needs the log domain (float64 only).
     """
     relaxation = (overrelaxation if isinstance(overrelaxation, Overrelaxation)
                   else Overrelaxation(bool(overrelaxation)))
     relaxation.start()
-    log_b = np.zeros_like(masses0) if warm_log_b is None else warm_log_b
+    nx = kernel.backend.nx
+    if log_domain and kernel.backend.dtype != "float64":
+        raise StepFailure("the log domain runs in float64 only; use dtype='float64'")
+    log_b = nx.zeros(masses0.shape, type_as=masses0) if warm_log_b is None else warm_log_b
     if not log_domain:
         try:
             return _exp_domain(kernel, masses0, log_prox_ratio, log_b, tol, max_iter, check_every,
                                relaxation)
         except _NeedsLogDomain:
-            pass
+            if kernel.backend.dtype != "float64":
+                raise StepFailure(
+                    f"a scaling left the {kernel.backend.dtype} range: the step needs the log "
+                    "domain, whose log-scalings of size |x - y|^2 / gamma lose their digits in "
+                    "float32; use dtype='float64' (or a larger gamma)"
+                ) from None
     relaxation.start()
     return _log_domain(kernel, masses0, log_prox_ratio, log_b, tol, max_iter, check_every,
                        relaxation)
@@ -251,34 +276,36 @@ def _is_check(iterations: int, check_every: int, max_iter: int) -> bool:
     return iterations <= check_every or iterations % check_every == 0 or iterations == max_iter
 
 
-def _relaxed(old: np.ndarray, new: np.ndarray, omega: float) -> np.ndarray:
+def _relaxed(nx: Any, old: Array, new: Array, omega: float) -> Array:
     """``(1 - omega) old + omega new`` where both are finite, ``new`` elsewhere."""
     if omega == 1.0:
         return new
     mixed = (1.0 - omega) * old + omega * new
-    return np.where(np.isfinite(mixed), mixed, new)
+    return nx.where(nx.isfinite(mixed), mixed, new)
 
 
 def _exp_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, relaxation):
-    total = a0.sum()
+    ops = kernel.backend
+    nx = ops.nx
+    total = ops.to_float(nx.sum(a0))
     support = a0 > 0
-    a = np.zeros_like(a0)
-    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        b = np.exp(log_b)
+    with ops.errstate():
+        b = nx.exp(log_b)
         kb = kernel.apply(b)
-        if not _usable(kb, a0):
+        if not _usable(ops, kb, support):
             raise _NeedsLogDomain
-        np.divide(a0, kb, out=a, where=support)
-        error, iterations = np.inf, 0
+        a = ops.divide(a0, kb, support)
+        error, iterations = math.inf, 0
         best = (a, log_b, kb, error)
         while iterations < max_iter and error > tol:
             iterations += 1
-            log_b = _relaxed(log_b, log_prox_ratio(np.log(kernel.apply(a))), relaxation.omega)
-            b = np.exp(log_b)
+            log_b = _relaxed(nx, log_b, log_prox_ratio(nx.log(kernel.apply(a))),
+                             relaxation.omega)
+            b = nx.exp(log_b)
             kb = kernel.apply(b)
             if _is_check(iterations, check_every, max_iter):
-                error = float(np.abs(a * kb - a0).sum() / total)
-                if not _usable(kb, a0):
+                error = ops.to_float(nx.sum(nx.abs(a * kb - a0))) / total
+                if not _usable(ops, kb, support):
                     error = math.nan
                 answer = relaxation.observe(error, iterations)
                 if answer == relaxation.SAVE:
@@ -287,24 +314,24 @@ def _exp_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, r
                     a, log_b, kb, error = best
                 if not math.isfinite(error):
                     raise _NeedsLogDomain
-            plain = np.divide(a0, kb, out=np.zeros_like(a0), where=support)
+            plain = ops.divide(a0, kb, support)
             if relaxation.omega == 1.0 or error <= tol or iterations == max_iter:
                 a = plain
             else:  # a (plain / a)^w, the over-relaxed update of log a (plain where a underflowed)
                 held = a > 0
-                factor = np.divide(plain, a, out=np.ones_like(a0), where=held)
-                a = np.where(held, a * factor**relaxation.omega, plain)
-        b = np.exp(log_b)
+                factor = ops.divide(plain, a, held, fill=1.0)
+                a = nx.where(held, a * factor**relaxation.omega, plain)
+        b = nx.exp(log_b)
         masses = b * kernel.apply(a)
-    if not np.isfinite(masses).all():
+    if not ops.all_finite(masses):
         raise _NeedsLogDomain
     return ProximalStepResult(masses, iterations, error, error <= tol, False, log_b,
                               relaxation.omega, relaxation.fell_back)
 
 
 def symmetric_log_scaling(
-    kernel, masses: np.ndarray, *, tol: float, max_iter: int, warm_log_u: np.ndarray | None = None
-) -> tuple[np.ndarray, int]:
+    kernel, masses: Array, *, tol: float, max_iter: int, warm_log_u: Array | None = None
+) -> tuple[Array, int]:
     """``log u`` of the symmetric entropic transport of ``masses`` to itself.
 
     ``u * (K u) = r`` (entropy convention), computed by the averaged fixed point
@@ -314,44 +341,45 @@ def symmetric_log_scaling(
     applies the kernel once and checks ``sum |u (K u) - r| <= tol sum r`` with that product;
     the count returned is the number of kernel products.
     """
+    ops = kernel.backend
+    nx = ops.nx
     support = masses > 0
-    total = masses.sum()
-    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
-        u = np.sqrt(masses)
+    total = ops.to_float(nx.sum(masses))
+    with ops.errstate():
+        u = nx.sqrt(masses)
         if warm_log_u is not None:
-            u = np.where(np.isfinite(warm_log_u) & support, np.exp(warm_log_u), u)
-        products = 0
-        while products < max_iter:
-            products += 1
+            u = nx.where(nx.isfinite(warm_log_u) & support, nx.exp(warm_log_u), u)
+        for iteration in range(1, max_iter + 1):
             ku = kernel.apply(u)
-            if float(np.abs(u * ku - masses).sum()) <= tol * total:
-                break
-            np.divide(masses, ku, out=ku, where=support)
-            ku[~support] = 0.0
-            u = np.sqrt(u * ku)
-        return np.log(u), products
+            if ops.to_float(nx.sum(nx.abs(u * ku - masses))) <= tol * total:
+                return nx.log(u), iteration
+            u = nx.sqrt(u * ops.divide(masses, ku, support))
+        return nx.log(u), max_iter
 
 
-def _usable(kb: np.ndarray, a0: np.ndarray) -> bool:
-    """``K b`` is finite everywhere and positive wherever ``a0`` has mass."""
-    return bool(np.isfinite(kb).all() and not np.any((kb <= 0) & (a0 > 0)))
+def _usable(ops: ArrayBackend, kb: Array, support: Array) -> bool:
+    """``K b`` is finite everywhere and positive wherever ``a0`` has mass (``support``)."""
+    return ops.all_finite(kb) and not ops.any((kb <= 0) & support)
 
 
 def _log_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, relaxation):
-    total = a0.sum()
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        log_a0 = np.log(a0)
-        log_b = np.where(np.isfinite(log_b), log_b, 0.0)
+    ops = kernel.backend
+    nx = ops.nx
+    total = ops.to_float(nx.sum(a0))
+    with ops.errstate():
+        log_a0 = nx.log(a0)
+        log_b = nx.where(nx.isfinite(log_b), log_b, 0.0)
         log_kb = kernel.log_apply(log_b)
         log_a = log_a0 - log_kb
-        error, iterations = np.inf, 0
+        error, iterations = math.inf, 0
         best = (log_a, log_b, log_kb, error)
         while iterations < max_iter:
             iterations += 1
-            log_b = _relaxed(log_b, log_prox_ratio(kernel.log_apply(log_a)), relaxation.omega)
+            log_b = _relaxed(nx, log_b, log_prox_ratio(kernel.log_apply(log_a)),
+                             relaxation.omega)
             log_kb = kernel.log_apply(log_b)
             if _is_check(iterations, check_every, max_iter):
-                error = float(np.abs(np.exp(log_a + log_kb) - a0).sum() / total)
+                error = ops.to_float(nx.sum(nx.abs(nx.exp(log_a + log_kb) - a0))) / total
                 answer = relaxation.observe(error, iterations)
                 if answer == relaxation.SAVE:
                     best = (log_a, log_b, log_kb, error)
@@ -360,7 +388,7 @@ def _log_domain(kernel, a0, log_prox_ratio, log_b, tol, max_iter, check_every, r
             if error <= tol or iterations == max_iter:
                 log_a = log_a0 - log_kb
                 break
-            log_a = _relaxed(log_a, log_a0 - log_kb, relaxation.omega)
-        masses = np.exp(log_b + kernel.log_apply(log_a))
+            log_a = _relaxed(nx, log_a, log_a0 - log_kb, relaxation.omega)
+        masses = nx.exp(log_b + kernel.log_apply(log_a))
     return ProximalStepResult(masses, iterations, error, error <= tol, True, log_b,
                               relaxation.omega, relaxation.fell_back)
