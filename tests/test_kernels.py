@@ -166,14 +166,32 @@ def test_log_kernel_widens_the_band_until_certified():
     assert out[60] == pytest.approx(-(15**2) / 2, abs=1e-6)
 
 
-def test_log_kernel_dense_and_banded_sums_agree(monkeypatch):
-    cost, _ = gibbs(64, 3.0)
+@pytest.mark.parametrize(("n", "gamma_cells"), [(64, 3.0), (200, 2.0), (37, 0.5), (90, 40.0)])
+def test_log_kernel_whole_axis_and_banded_sums_equal_the_dense_sum(n, gamma_cells):
+    """The block-wise whole-axis sum and the full band against scipy's dense log-sum-exp,
+    on lines spanning hundreds of units with vacuum (every fourth cell, a whole line, and a
+    wide gap): equal to round-off of the results (1e-14 relative, 1e-12 absolute), and -inf
+    exactly where the dense sum is."""
+    cost, _ = gibbs(n, gamma_cells)
     kernel = LogAxisKernel(cost)
     rng = np.random.default_rng(2)
-    lines = rng.normal(scale=30.0, size=(5, 64, 3))
+    lines = rng.normal(scale=30.0, size=(5, n, 3)) + np.linspace(-300, 300, n)[None, :, None]
     lines[:, ::4] = -np.inf
     lines[2] = -np.inf  # a line of vacuum
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dense = kernel._dense(lines)
-    np.testing.assert_allclose(kernel._banded(lines, 63), dense, rtol=1e-14, atol=1e-12)
-    assert np.all(kernel._banded(lines, 63)[2] == -np.inf)
+    lines[3, n // 4 : 3 * n // 4] = -np.inf  # a wide gap
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        dense = np.swapaxes(logsumexp(np.swapaxes(lines, 1, 2)[:, :, None, :] - cost, axis=-1),
+                            1, 2)
+    for out in (kernel._whole_axis(lines), kernel._banded(lines, n - 1)):
+        np.testing.assert_array_equal(np.isfinite(out), np.isfinite(dense))
+        finite = np.isfinite(dense)
+        np.testing.assert_allclose(out[finite], dense[finite], rtol=1e-14, atol=1e-12)
+    assert np.all(kernel._whole_axis(lines)[2] == -np.inf)
+    assert kernel.block <= 32 and cost[0, 1] * (kernel.block - 1) ** 2 <= 600
+
+
+def test_log_kernel_needs_a_uniform_axis():
+    x = np.array([0.0, 0.1, 0.3, 0.35])
+    with pytest.raises(ValueError, match="uniform axis"):
+        LogAxisKernel((x[:, None] - x[None, :]) ** 2)
