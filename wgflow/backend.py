@@ -192,7 +192,6 @@ class ArrayBackend:
         u = nx.where(large, nx.log(nx.where(large, y0 - log_y, 1.0)), y0)
         upper = nx.where(large, log_y, y0)
         u = nx.minimum(u, upper)
-        eu, step = nx.exp(u), 0.0 * u
         for _ in range(OMEGA_NEWTON_STEPS):
             eu = nx.exp(u)
             step = (eu + u - y0) / (eu + 1.0)
