@@ -228,8 +228,13 @@ def test_arrays_on_different_backends_or_devices(jax_backend):
         with pytest.raises(WgflowError, match="finds no GPU"):
             wg.solve(flow, rho0, 1e-3, 1e-3, backend="jax", device="gpu")
     # an array gives its backend: the same run as by name
-    by_array = wg.solve(flow, rho0, 1e-3, 1e-3, backend=jnp.zeros(3))
-    assert by_array.settings["backend"] == "jax"
+    by_array = wg.solve(flow, rho0, 1e-3, 1e-3, backend=jnp.zeros(3, dtype=jnp.float64))
+    assert by_array.settings["backend"] == "jax" and by_array.settings["dtype"] == "float64"
+    # and its type, unless dtype= says otherwise
+    single = jnp.zeros(3, dtype=jnp.float32)
+    assert wg.solve(flow, rho0, 1e-3, 1e-3, backend=single).settings["dtype"] == "float32"
+    assert wg.solve(flow, rho0, 1e-3, 1e-3, backend=single,
+                    dtype="float64").settings["dtype"] == "float64"
 
 
 def test_second_order_steps_run_on_numpy_only(jax_backend):

@@ -340,7 +340,7 @@ def _cached(name: str, device: str, dtype: str) -> ArrayBackend:
 
 
 def resolve(backend: str | Array | Sequence[Array] | None = None, device: str | None = None,
-            dtype: str = "float64") -> ArrayBackend:
+            dtype: str | None = None) -> ArrayBackend:
     """The :class:`ArrayBackend` of a run.
 
     Parameters
@@ -351,8 +351,9 @@ def resolve(backend: str | Array | Sequence[Array] | None = None, device: str | 
     device : str, optional
         ``"cpu"`` (default; the first GPU for cupy), ``"cuda"``/``"gpu"`` or ``"cuda:N"``.
         With arrays, it must be theirs.
-    dtype : {"float64", "float32"}
-        The floating-point type of the arrays (float32: not on the numpy backend).
+    dtype : {"float64", "float32"}, optional
+        The floating-point type of the arrays (float32: not on the numpy backend).  Default:
+        float32 when ``backend`` is given as arrays that are all float32, else float64.
 
     Raises
     ------
@@ -361,12 +362,13 @@ def resolve(backend: str | Array | Sequence[Array] | None = None, device: str | 
         message says how to install it), a GPU that is not there, or arrays on different
         backends or devices.
     """
-    check_choice("dtype", dtype, DTYPES)
+    if dtype is not None:
+        check_choice("dtype", dtype, DTYPES)
     if backend is None:
         backend = "numpy"
     if isinstance(backend, str):
         name = check_choice("backend", backend.strip().lower(), BACKENDS)
-        return _cached(name, _device_name(device, name), dtype)
+        return _cached(name, _device_name(device, name), dtype or "float64")
     arrays = list(backend) if isinstance(backend, (list, tuple)) else [backend]
     if not arrays:
         raise WgflowError("backend was given as an empty sequence of arrays; give a name "
@@ -377,6 +379,9 @@ def resolve(backend: str | Array | Sequence[Array] | None = None, device: str | 
             f"device {device!r} was requested, but the arrays given as backend live on "
             f"{found!r}; give one of them"
         )
+    if dtype is None:
+        single = all("float32" in str(getattr(a, "dtype", "")) for a in arrays)
+        dtype = "float32" if single else "float64"
     return _cached(name, found, dtype)
 
 

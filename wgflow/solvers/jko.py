@@ -167,8 +167,9 @@ class JKOSolver(Solver):
         density there and back once.
     device : str, optional
         ``"cpu"`` (default), ``"cuda"``/``"gpu"`` or ``"cuda:N"``.
-    dtype : {"float64", "float32"}
-        The floating-point type of the step (float32: jax, torch, cupy; its Sinkhorn
+    dtype : {"float64", "float32"}, optional
+        The floating-point type of the step (default float64, or float32 when ``backend``
+        is given as float32 arrays; float32: jax, torch, cupy; its Sinkhorn
         tolerance is at least, and by default, :data:`wgflow.backend.FLOAT32_MIN_TOL`;
         not in the log domain).
     overrelax : bool
@@ -212,7 +213,7 @@ class JKOSolver(Solver):
         overrelax: bool = True,
         backend: str | Any | None = None,
         device: str | None = None,
-        dtype: str = "float64",
+        dtype: str | None = None,
         time_order: int = 1,
         **options: Any,
     ):
