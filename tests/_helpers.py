@@ -141,3 +141,16 @@ def check_prox(
         )
         assert res.x - lp == pytest.approx(ratio[index], abs=1e-6 * max(1.0, abs(ratio[index])))
     return ratio
+
+
+def quantile_w2(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """W2 between sum a_i delta_{x_i} and sum b_i delta_{x_i} from the quantile functions."""
+    a, b = a / a.sum(), b / b.sum()
+    ca, cb = np.cumsum(a), np.cumsum(b)
+    levels = np.unique(np.concatenate([[0.0], ca, cb]))
+    levels = levels[levels <= 1.0]
+    levels[-1] = 1.0
+    mids = 0.5 * (levels[1:] + levels[:-1])
+    qa = x[np.minimum(np.searchsorted(ca, mids), len(x) - 1)]
+    qb = x[np.minimum(np.searchsorted(cb, mids), len(x) - 1)]
+    return float(np.sqrt(np.sum(np.diff(levels) * (qa - qb) ** 2)))

@@ -33,6 +33,7 @@ import pytest
 import scipy.optimize
 from scipy.special import logsumexp
 
+from _helpers import quantile_w2
 from wgflow import Density, Grid, GridMismatchError, WgflowError, exact, transport
 from wgflow.flows import Heat
 from wgflow.solvers.jko import JKOSolver
@@ -295,19 +296,6 @@ def test_separable_log_kernel_equals_dense_per_axis(grid, factor):
 
 
 # -- W2 between the point masses (point_mass_wasserstein2) in 1-D -----------------------------
-
-
-def quantile_w2(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """W2 between sum a_i delta_{x_i} and sum b_i delta_{x_i} from the quantile functions."""
-    a, b = a / a.sum(), b / b.sum()
-    ca, cb = np.cumsum(a), np.cumsum(b)
-    levels = np.unique(np.concatenate([[0.0], ca, cb]))
-    levels = levels[levels <= 1.0]
-    levels[-1] = 1.0
-    mids = 0.5 * (levels[1:] + levels[:-1])
-    qa = x[np.minimum(np.searchsorted(ca, mids), len(x) - 1)]
-    qb = x[np.minimum(np.searchsorted(cb, mids), len(x) - 1)]
-    return float(np.sqrt(np.sum(np.diff(levels) * (qa - qb) ** 2)))
 
 
 def test_point_mass_w2_1d_equals_pot_and_quantile_formula():

@@ -33,7 +33,7 @@ import numpy as np
 import ot
 import pytest
 import scipy.linalg
-from _helpers import loglog_slope, raises_naming
+from _helpers import loglog_slope, quantile_w2, raises_naming
 
 import wgflow as wg
 from wgflow import exact
@@ -68,15 +68,7 @@ def split_w2(grid: wg.Grid, a: np.ndarray, b: np.ndarray, m: int) -> float:
     (lo, _), = grid.bounds
     h = grid.spacing[0] / m
     x = lo + (np.arange(len(a) * m) + 0.5) * h
-    fa, fb = np.repeat(a / a.sum(), m) / m, np.repeat(b / b.sum(), m) / m
-    ca, cb = np.cumsum(fa), np.cumsum(fb)
-    levels = np.unique(np.concatenate([[0.0], ca, cb]))
-    levels = levels[levels <= 1.0]
-    levels[-1] = 1.0
-    mids = 0.5 * (levels[1:] + levels[:-1])
-    qa = x[np.minimum(np.searchsorted(ca, mids), len(x) - 1)]
-    qb = x[np.minimum(np.searchsorted(cb, mids), len(x) - 1)]
-    return float(np.sqrt(np.sum(np.diff(levels) * (qa - qb) ** 2)))
+    return quantile_w2(x, np.repeat(a, m), np.repeat(b, m))
 
 
 def test_1d_equals_brute_force_quadrature_at_second_order():

@@ -484,15 +484,16 @@ def sinkhorn_w2(
     b: np.ndarray,
     kernel: KernelFactory,
     *,
-    rtol: float = 1e-3,
-    atol: float | None = None,
-    min_blur: float = 2.0,
-    max_iterations: int = 10_000,
-    strict: bool = True,
+    rtol: float,
+    atol: float | None,
+    min_blur: float,
+    max_iterations: int,
+    strict: bool,
 ) -> W2Result:
     """``W2`` of the smooth densities sampled by the cell masses ``a``, ``b`` (normalised):
     the debiased Sinkhorn divergence with epsilon-scaling and Richardson extrapolation (see
-    the module's docstring; options as in :func:`grid_wasserstein2`, checked there)."""
+    the module's docstring; options as in :func:`grid_wasserstein2`, whose defaults they
+    take and which checks them)."""
     if np.array_equal(a, b):
         return W2Result(0.0, 0.0)
     scale = _transport_scale(grid, a, b)
