@@ -4,8 +4,11 @@ run (``wgflow demo``), the problems and their exact references, the parser and `
 import contextlib
 import dataclasses
 import io
+import os
 import re
 import runpy
+import signal
+import threading
 
 import matplotlib
 
@@ -19,6 +22,7 @@ from _helpers import gaussian_entropies  # noqa: E402
 import wgflow as wg  # noqa: E402
 from wgflow import cli  # noqa: E402
 from wgflow.cli import problems, report  # noqa: E402
+from wgflow.solvers.base import Solver  # noqa: E402
 
 
 def not_uniform(path):
@@ -409,3 +413,59 @@ def test_python_dash_m_runs_main(monkeypatch, capsys):
         runpy.run_module("wgflow.cli", run_name="__main__")
     assert exit_info.value.code == 0
     assert wg.__version__ in capsys.readouterr().out
+
+
+# -- interrupts: the exit status says which signal, and the files are written ------------------
+def signal_at_step(monkeypatch, signum, steps):
+    """Send ``signum`` to this process, from another thread, while the solver takes the step
+    after ``steps`` steps; the step goes on once the run's handler has seen it."""
+    original = Solver.step
+    started, sent = threading.Event(), threading.Event()
+
+    def sender():
+        started.wait()
+        os.kill(os.getpid(), signum)
+        sent.set()
+
+    threading.Thread(target=sender, daemon=True).start()
+
+    def step(self, dt):
+        if self.statistics["steps"] == steps and not started.is_set():
+            started.set()
+            sent.wait()
+            guard = signal.getsignal(signum).__self__  # the run's InterruptGuard
+            while guard.received is None:  # the handler runs between two bytecodes
+                pass
+        return original(self, dt)
+
+    monkeypatch.setattr(Solver, "step", step)
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_exits_with_its_status_and_writes_its_files(
+    signum, status, tmp_path, capsys, monkeypatch
+):
+    name = signal.Signals(signum).name
+    signal_at_step(monkeypatch, signum, 2)
+    assert cli.main(PME + ["--out", tmp_path]) == status
+    assert f"status: FAILED: interrupted by {name} at t = 0.003 after 3 of 5 steps" in \
+        capsys.readouterr().out
+    result = wg.SolveResult.load(tmp_path / "run.npz")
+    assert result.interrupted == name and result.times[-1] == pytest.approx(3e-3, rel=1e-12)
+    assert not_uniform(tmp_path / "run.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz", "run.png"]
+
+
+def test_a_signal_while_the_files_are_written_still_writes_them(tmp_path, capsys, monkeypatch):
+    real_solve = report.solve
+
+    def solve_then_signal(*args, **kwargs):
+        result = real_solve(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # the command's own handler takes it
+        return result
+
+    monkeypatch.setattr(report, "solve", solve_then_signal)
+    assert cli.main(PME + ["--out", tmp_path]) == 143
+    assert "status: success" in capsys.readouterr().out
+    assert wg.SolveResult.load(tmp_path / "run.npz").success
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

@@ -11,9 +11,9 @@ import dataclasses
 
 import numpy as np
 import pytest
+from _helpers import raises_naming
 
 import wgflow as wg
-from _helpers import raises_naming
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,14 @@ def test_truncated_file_names_the_file(result_2d, tmp_path):
     truncated.write_bytes(data[: len(data) // 2])
     with raises_naming(str(truncated), "not a wgflow result file"):
         wg.SolveResult.load(truncated)
+
+
+def test_an_interrupted_result_keeps_the_signal_and_the_format_is_named(result_2d, tmp_path):
+    interrupted = dataclasses.replace(result_2d, success=False, interrupted="SIGTERM",
+                                      message="interrupted by SIGTERM at t = 0.002")
+    path = interrupted.save(tmp_path / "run.npz")
+    loaded = wg.SolveResult.load(path)
+    assert_same_result(loaded, interrupted)
+    assert loaded.interrupted == "SIGTERM" and result_2d.interrupted is None
+    with np.load(path, allow_pickle=False) as data:
+        assert '"format": "wgflow-result", "version": 2' in str(data["meta"])

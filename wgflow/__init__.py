@@ -5,7 +5,8 @@ Quick start::
     import wgflow as wg
     grid = wg.Grid(bounds=[(-1, 1), (-1, 1)], shape=(128, 128))
     rho0 = wg.exact.heat_gaussian(grid, mean=[0, 0], cov=[[0.02, 0.01], [0.01, 0.03]], t=0)
-    res = wg.solve(wg.flows.Heat(), rho0, t_end=0.05, dt=1e-3, track=["shannon", "w2"])
+    res = wg.solve(wg.flows.Heat(), rho0, t_end=0.05, dt=1e-3, track=["shannon", "w2"],
+                   checkpoint="heat.npz")      # wg.resume("heat.npz") continues a run
 """
 
 from . import dae, exact, flows, functionals, gaussian, solvers, trackers
@@ -14,13 +15,14 @@ from .density import Density
 from .errors import ConvergenceWarning, GridMismatchError, WgflowError
 from .grid import Grid
 from .result import SolveResult
-from .solve import solve
+from .solve import resume, solve
 
 __all__ = [
     "__version__",
     "Grid",
     "Density",
     "solve",
+    "resume",
     "SolveResult",
     "flows",
     "dae",

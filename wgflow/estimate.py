@@ -131,6 +131,36 @@ class CompanionEstimate:
         if self._unsynced_steps:
             self._pending.append(len(self.values) - 1)
 
+    def state(self) -> dict[str, Any]:
+        """Everything the estimate carries, for a checkpoint: the companion's solver state
+        (:meth:`~wgflow.solvers.Solver.state`), the current estimate, the steps since the
+        last meeting, the stored densities waiting for it, the estimates so far, the note
+        and the seconds spent."""
+        return {
+            "companion": self.companion.state(), "current": self.current,
+            "unsynced_steps": self._unsynced_steps, "pending": list(self._pending),
+            "seconds": self.seconds, "note": self.note, "values": list(self.values),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a :meth:`state` (of an estimate of the same run)."""
+        self.companion.restore(state["companion"])
+        self.current = float(state["current"])
+        self._unsynced_steps = int(state["unsynced_steps"])
+        self._pending = [int(p) for p in state["pending"]]
+        self.seconds = float(state["seconds"])
+        self.note = None if state["note"] is None else str(state["note"])
+        self.values = [float(v) for v in state["values"]]
+
+    def forget(self, positions: list[int]) -> None:
+        """Drop the estimates of the stored densities at ``positions`` (of :attr:`values`),
+        which a resumed run does not store (:func:`wgflow.resume`)."""
+        dropped = set(positions)
+        renumber = {old: new for new, old in enumerate(
+            p for p in range(len(self.values)) if p not in dropped)}
+        self.values = [v for p, v in enumerate(self.values) if p not in dropped]
+        self._pending = [renumber[p] for p in self._pending if p not in dropped]
+
     def finish(self) -> None:
         """At the end of the run (or where it stopped): meet the companion there, so every
         stored density has its estimate."""

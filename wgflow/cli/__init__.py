@@ -3,7 +3,8 @@
 Every subcommand goes through :func:`main`, which returns an exit code instead of raising:
 0 on success, 1 when the solver stopped early (``result.success`` is False) or a file could
 not be written, 2 for bad input (with a one-line message naming the option, never a
-traceback), 130 when interrupted.
+traceback), 130 when interrupted by Ctrl-C (SIGINT) and 143 by SIGTERM (the run stops after
+its current step and its files are still written; :mod:`wgflow.interrupt`).
 
 One job per module:
 

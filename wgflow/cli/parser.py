@@ -12,12 +12,16 @@ from typing import TextIO
 
 from .. import __version__
 from ..errors import WgflowError
+from ..interrupt import EXIT_STATUS, InterruptGuard
 from . import inputs, problems
 from .report import execute, info_text
 
 PROG = "wgflow"
-#: Exit statuses of :func:`main`.
-SUCCESS, SOLVER_FAILED, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
+#: Exit statuses of :func:`main`: success, the solver stopped early (or a file could not be
+#: written), bad input, interrupted by SIGINT (Ctrl-C) and by SIGTERM (128 + the signal's
+#: number, :data:`wgflow.interrupt.EXIT_STATUS`; the files are written in both cases).
+SUCCESS, SOLVER_FAILED, BAD_INPUT = 0, 1, 2
+INTERRUPTED, TERMINATED = EXIT_STATUS["SIGINT"], EXIT_STATUS["SIGTERM"]
 
 DESCRIPTION = """\
 wgflow evolves probability densities on grids (1-D, 2-D, 3-D boxes) along Wasserstein
@@ -44,7 +48,8 @@ examples:
   wgflow run --help                 every option of 'run'
 
 exit status: 0 success, 1 the solver stopped early (see the printed message),
-2 bad input."""
+2 bad input, 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM; an
+interrupted run stops after its current step and still writes its files."""
 
 DEMO_DESCRIPTION = """\
 Backward heat equation d_t rho = -Lap rho (eq. (11) of the paper) from a mixture of three
@@ -90,7 +95,8 @@ library reports one) and the relative L1 error to the exact solution where one i
 ignored, so keep the density away from them; the kernel estimate includes its mirror
 images at the walls, exactly the flow in the box).
 
-Exit status: 0 success, 1 the solver stopped early, 2 bad input."""
+Exit status: 0 success, 1 the solver stopped early, 2 bad input, 130 interrupted by
+Ctrl-C (SIGINT), 143 stopped by SIGTERM (the files are written)."""
 
 RUN_EPILOG = """\
 examples:
@@ -245,7 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when the solver stopped early or a file could not be written,
-        2 for bad input, 130 when interrupted.
+        2 for bad input, 130 when interrupted by SIGINT (Ctrl-C) and 143 by SIGTERM: the
+        run stops after its current step and its files are written (a second signal stops
+        at once, with 130 and no files).
     """
     parser = build_parser()
     try:
@@ -265,7 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 problem = problems.demo_problem(quick=args.quick)
             else:
                 problem = problems.run_problem(args)
-            outcome = execute(problem, args.out, args.command, progress=not args.no_progress)
+            with InterruptGuard() as guard:  # a signal while the files are written
+                outcome = execute(problem, args.out, args.command, progress=not args.no_progress)
         except WgflowError as exc:
             print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
             return BAD_INPUT
@@ -275,4 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print(f"\n{PROG} {args.command}: interrupted", file=sys.stderr)
             return INTERRUPTED
+    signal_name = outcome.result.interrupted or guard.name
+    if signal_name is not None:
+        return EXIT_STATUS[signal_name]
     return SUCCESS if outcome.result.success else SOLVER_FAILED

@@ -322,6 +322,18 @@ class BackwardJKODiscretisation(JKODiscretisation):
         scale = self.COMPANION_SMOOTHING_SCALES[self.smoothing_filter]
         return {**options, "smoothing_scale": self.smoothing_scale * scale}
 
+    def state(self) -> dict[str, Any]:
+        """The roughness of the initial density (the reference of :meth:`check`), ``None``
+        before the first step.  The regularisation of the current density is a cache: it
+        follows from the density and the smoothing, and is recomputed after a restore."""
+        return {"initial_roughness": self._initial_roughness}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a :meth:`state`."""
+        roughness = state["initial_roughness"]
+        self._initial_roughness = None if roughness is None else float(roughness)
+        self._regularised = None
+
     def _regularise(self, values: np.ndarray, grid: Grid, smoothing: float) -> Regularised:
         cached = self._regularised
         if (
@@ -490,6 +502,10 @@ class BackwardHeat(BackwardFlow, SpectralFlow, LagrangianFlow):
     def energy(self) -> Functional:
         return ShannonEntropy()
 
+    def parameters(self) -> dict[str, float | str]:
+        """No parameters (``{}``): a checkpoint rebuilds ``BackwardHeat()``."""
+        return {}
+
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
         """``P'(rho) = 1`` (``P(rho) = rho``)."""
         return np.ones_like(values)
@@ -561,6 +577,10 @@ class BackwardPorousMedium(BackwardFlow):
     @property
     def energy(self) -> Functional:
         return TsallisEntropy(self.m)
+
+    def parameters(self) -> dict[str, float | str]:
+        """The exponent: ``{"m": m}`` (a checkpoint rebuilds the flow from it)."""
+        return {"m": self.m}
 
     def pressure_derivative(self, values: np.ndarray) -> np.ndarray:
         """``P'(rho) = m rho^(m-1)`` (``P(rho) = rho^m``), zero where ``rho <= 0``."""

@@ -44,6 +44,15 @@ def reject_options(
         )
 
 
+def _check_no_state(discretisation: object, state: dict[str, Any]) -> None:
+    """Raise unless ``state`` is empty: the state of a discretisation that carries none."""
+    if state:
+        raise WgflowError(
+            f"{type(discretisation).__name__} carries no state between steps; got one with "
+            f"{sorted(state)}"
+        )
+
+
 class Flow(ABC):
     """Base class of flows.
 
@@ -73,6 +82,35 @@ class Flow(ABC):
         from ..solvers import methods_for
 
         return methods_for(self)
+
+    # -- what a checkpoint stores of a flow (:mod:`wgflow.checkpoint`) -----------------------
+    def parameters(self) -> dict[str, float | str] | None:
+        """The numbers that define this flow: ``type(flow)(**flow.parameters())`` rebuilds it.
+
+        A checkpoint stores them; :func:`wgflow.resume` rebuilds the flows of
+        :mod:`wgflow.flows` from them, and compares them with those of a flow it is given.
+
+        Returns
+        -------
+        dict or None
+            ``{}`` for a flow without parameters, ``{"m": 2.0}`` for a porous medium;
+            ``None`` (here) for a flow that holds functions (a potential, a velocity) and
+            cannot be rebuilt from numbers: :func:`wgflow.resume` needs it again
+            (``flow=``).
+        """
+        return None
+
+    def fingerprint(self, grid: Grid) -> dict[str, np.ndarray]:
+        """Arrays that identify this flow on ``grid`` beyond its class and parameters (the
+        potential of a Fokker--Planck flow sampled there): a checkpoint stores them and
+        :func:`wgflow.resume` compares them with those of the flow it is given (empty here).
+
+        Raises
+        ------
+        WgflowError
+            If the flow does not fit ``grid`` (e.g. a potential array of another shape).
+        """
+        return {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -122,6 +160,18 @@ class JKODiscretisation:
         this run estimates its error (:mod:`wgflow.estimate`), or ``None`` for a
         discretisation without an error estimate (here: the well-posed gradient flows)."""
         return None
+
+    def state(self) -> dict[str, Any]:
+        """What this discretisation carries from step to step besides its ``statistics``
+        (which the solver saves) and what it rebuilds from the initial density: numbers,
+        strings, ``None`` and numpy arrays, for :meth:`wgflow.solvers.Solver.state`
+        (nothing here: a fixed energy carries nothing)."""
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a :meth:`state` (of a discretisation built from the same initial
+        density and options; here an empty one)."""
+        _check_no_state(self, state)
 
 
 class JKOFlow(Flow):
@@ -200,6 +250,16 @@ class SpectralDiscretisation(ABC):
         """The options of the error estimate's companion run, or ``None`` (see
         :meth:`JKODiscretisation.error_companion`)."""
         return None
+
+    def state(self) -> dict[str, Any]:
+        """What the discretisation carries from step to step (see
+        :meth:`JKODiscretisation.state`; nothing here: the coefficients at a time follow
+        from the initial ones)."""
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a :meth:`state` (here an empty one)."""
+        _check_no_state(self, state)
 
 
 class SpectralFlow(Flow):

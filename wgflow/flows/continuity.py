@@ -99,6 +99,15 @@ class Continuity(FiniteVolumeFlow):
         """``None``: a prescribed velocity field is not the gradient flow of an energy."""
         return None
 
+    def fingerprint(self, grid: Grid) -> dict[str, np.ndarray]:
+        """The normal velocities at the interior faces of ``grid`` at ``t = 0``, one array
+        per axis (the flow holds a function: :func:`wgflow.resume` needs it again and
+        compares it with this)."""
+        return {
+            f"velocity/{axis}": np.array(v, dtype=float)
+            for axis, v in enumerate(self.face_velocities(0.0, grid))
+        }
+
     def face_velocities(self, t: float, grid: Grid) -> list[np.ndarray]:
         """Normal velocities at the interior faces at time ``t``, one array per axis.
 

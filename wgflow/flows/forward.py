@@ -49,6 +49,10 @@ class Heat(JKOFlow, FiniteVolumeFlow, SpectralFlow):
     def energy(self) -> Functional:
         return -ShannonEntropy()
 
+    def parameters(self) -> dict[str, float | str]:
+        """No parameters (``{}``): a checkpoint rebuilds ``Heat()``."""
+        return {}
+
     def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
         reject_options(self, "finite-volume", options)
         return PressureDiffusionFluxes(grid, lambda rho: rho, lambda rho: 1.0, "centred")
@@ -74,6 +78,10 @@ class PorousMedium(JKOFlow, FiniteVolumeFlow):
     @property
     def energy(self) -> Functional:
         return InternalEnergy(self.m)
+
+    def parameters(self) -> dict[str, float | str]:
+        """The exponent: ``{"m": m}`` (a checkpoint rebuilds the flow from it)."""
+        return {"m": self.m}
 
     def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
         reject_options(self, "finite-volume", options)
@@ -104,6 +112,11 @@ class FokkerPlanck(JKOFlow, FiniteVolumeFlow):
     @property
     def energy(self) -> Functional:
         return -ShannonEntropy() + self.potential
+
+    def fingerprint(self, grid: Grid) -> dict[str, np.ndarray]:
+        """The potential at the cell centres of ``grid`` (the flow holds a function or an
+        array: :func:`wgflow.resume` needs it again and compares it with this)."""
+        return {"potential": np.array(self.potential.potential(grid), dtype=float)}
 
     def finite_volume_fluxes(self, grid: Grid, t0: float, **options: Any) -> Fluxes:
         reject_options(self, "finite-volume", options)

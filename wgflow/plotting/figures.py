@@ -15,6 +15,7 @@ from matplotlib.image import AxesImage
 
 from ..errors import WgflowError
 from ..grid import Grid
+from ..storage import atomic_write
 
 #: What a ``fig=`` argument accepts.
 FigureLike = Figure | SubFigure
@@ -76,7 +77,9 @@ def output_path(path: str | Path, suffix: str) -> Path:
 def save_figure(fig: FigureLike, path: str | Path, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix, ``.png`` when there is none).
 
-    Parent folders are created.  Works without a display (Agg).
+    Parent folders are created; the file is replaced atomically
+    (:func:`wgflow.storage.atomic_write`: a crash leaves the old file or the new one).
+    Works without a display (Agg).
 
     Parameters
     ----------
@@ -101,5 +104,6 @@ def save_figure(fig: FigureLike, path: str | Path, dpi: int = 120) -> Path:
     if not isinstance(fig, (Figure, SubFigure)):
         raise WgflowError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     path = output_path(path, ".png")
-    root(fig).savefig(path, dpi=dpi)
+    with atomic_write(path) as temporary:  # the same suffix: matplotlib sees the format
+        root(fig).savefig(temporary, dpi=dpi)
     return path

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 
 from ..density import Density
 from ..errors import WgflowError, check_integer
+from ..storage import atomic_write
 from ._checks import check_densities, check_times, check_view, select
 from .figures import FigureLike, agg_figure, draw_image, new_figure, output_path, root
 
@@ -202,5 +203,8 @@ def animate_densities(
         return (draw(k),)
 
     update(0)
-    FuncAnimation(fig, update, frames=len(items)).save(str(path), writer=PillowWriter(fps=fps))
+    with atomic_write(path) as temporary:
+        FuncAnimation(fig, update, frames=len(items)).save(
+            str(temporary), writer=PillowWriter(fps=fps)
+        )
     return path

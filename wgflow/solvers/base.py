@@ -10,6 +10,7 @@ implements it.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -154,6 +155,53 @@ class Solver(ABC):
         """The flow map from the initial cell centres to the current time, shape
         ``(d, *grid.shape)``, for solvers that track one (``None`` here)."""
         return None
+
+    def state(self) -> dict[str, Any]:
+        """Everything of this solver that later steps depend on and that does not follow
+        from its flow, initial density and options: a checkpoint saves it
+        (:mod:`wgflow.checkpoint`) and :meth:`restore` takes it back.
+
+        Here: the time, status and message, the statistics and the current density (when
+        it is held; solvers that compute it on demand may not hold one).  Subclasses add
+        theirs (warm starts, a flow map, the discretisation's :meth:`state`).
+
+        Returns
+        -------
+        dict
+            Numbers, strings, booleans, ``None``, lists and dicts of these, and numpy
+            arrays.  The arrays are those the solver holds, not copies (a checkpoint stores
+            an array held in two places once): a solver replaces its arrays at each step
+            and never changes one in place, so a state stays valid while it steps on.
+        """
+        state: dict[str, Any] = {
+            "t": self.t, "status": self.status, "message": self.message,
+            "statistics": copy.deepcopy(self.statistics),
+        }
+        if self._rho is not None:
+            state["rho"] = self._rho.values  # read-only
+            state["rho_age"] = self._rho.age
+        return state
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a :meth:`state` of a solver built from the same flow, initial density
+        and options: the steps that follow are those the saved solver would have taken, to
+        the bit on the numpy backend.
+
+        The per-step lists of ``statistics`` are refilled in place, so that lists a
+        discretisation shares with the solver stay shared.
+        """
+        self.t = float(state["t"])
+        self.status = str(state["status"])
+        self.message = str(state["message"])
+        for key, value in state["statistics"].items():
+            current = self.statistics.get(key)
+            if isinstance(current, list):
+                current[:] = value
+            else:
+                self.statistics[key] = value
+        self._rho = (
+            Density(self.grid, state["rho"], age=state["rho_age"]) if "rho" in state else None
+        )
 
     def fail(self, message: str) -> None:
         """Stop the solver: ``status = "failed"`` with ``message``; it takes no more steps."""

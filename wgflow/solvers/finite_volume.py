@@ -104,6 +104,16 @@ class FiniteVolumeSolver(Solver):
     def settings(self) -> dict[str, Any]:
         return {"cfl": self.cfl, "max_substeps": self.max_substeps, **self.fluxes.settings()}
 
+    def state(self) -> dict[str, Any]:
+        """The base state (:meth:`Solver.state`) and the last rate met (the first guess of
+        the next step's sub-step)."""
+        return {**super().state(), "last_rate": self._last_rate}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        rate = state["last_rate"]
+        self._last_rate = None if rate is None else float(rate)
+
     def _rate_fluxes(self, rho: np.ndarray, t: float) -> tuple[list[np.ndarray], float]:
         fluxes, rate = self.fluxes(rho, t)
         if not math.isfinite(rate):

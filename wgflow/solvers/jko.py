@@ -314,6 +314,48 @@ class JKOSolver(Solver):
             return None
         return {**options, "gamma": COMPANION_GAMMA_FACTOR * self.gamma, "gamma_factor": None}
 
+    #: The warm starts of the Sinkhorn solves, saved by :meth:`state` (on the host).
+    _WARM_STARTS = ("_warm_log_b", "_warm_log_u", "_warm_log_v")
+
+    def state(self) -> dict[str, Any]:
+        """The base state (:meth:`Solver.state`) and what the JKO steps carry: the warm
+        starts of the Sinkhorn solves (on the host), the over-relaxation factors, the
+        energy of the current density, the previous density and step and the kinetic
+        bound of the BDF2 steps, and the discretisation's own state (e.g. the initial
+        roughness of a backward flow)."""
+        state = super().state()
+        for name in self._WARM_STARTS:
+            warm = getattr(self, name)
+            if warm is not None:
+                state[name.lstrip("_")] = self.backend.to_host(warm)
+        state.update(
+            energy_value=self._energy_value,
+            relaxation=self._relaxation.state(),
+            transport_relaxation=self._transport_relaxation.state(),
+            kinetic_bound=self._kinetic.value,
+            discretisation=self.discretisation.state(),
+        )
+        if self._previous is not None:
+            state["previous_masses"] = self._previous[0]
+            state["previous_dt"] = self._previous[1]
+        return state
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        for name in self._WARM_STARTS:
+            saved = state.get(name.lstrip("_"))
+            setattr(self, name, None if saved is None else self.backend.asarray(saved))
+        energy = state["energy_value"]
+        self._energy_value = None if energy is None else float(energy)
+        self._relaxation.restore(state["relaxation"])
+        self._transport_relaxation.restore(state["transport_relaxation"])
+        self._kinetic.value = float(state["kinetic_bound"])
+        self.discretisation.restore(state["discretisation"])
+        self._previous = (
+            (np.asarray(state["previous_masses"]), float(state["previous_dt"]))
+            if "previous_masses" in state else None
+        )
+
     def advance(self, dt: float) -> np.ndarray:
         grid = self.grid
         elapsed = self.t - self.t0

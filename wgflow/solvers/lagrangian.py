@@ -160,6 +160,15 @@ class LagrangianSolver(Solver):
             "scheme": self.scheme,
         }
 
+    def state(self) -> dict[str, Any]:
+        """The base state (:meth:`Solver.state`) and the flow map ``phi_t`` (the density
+        follows from it on demand)."""
+        return {**super().state(), "phi": self.phi.copy()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self.phi = np.array(state["phi"], dtype=float)
+
     def flow_map(self) -> np.ndarray:
         """``phi_t`` at the initial cell centres, shape ``(d, *grid.shape)``."""
         return self.phi.copy()

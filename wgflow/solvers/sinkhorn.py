@@ -146,6 +146,16 @@ class Overrelaxation:
         self.fallbacks = 0
         self.start()
 
+    def state(self) -> dict[str, float]:
+        """What carries from solve to solve: the factor and the count of restores (the
+        rest is reset by :meth:`start`)."""
+        return {"omega": self.omega, "fallbacks": self.fallbacks}
+
+    def restore(self, state: dict[str, float]) -> None:
+        """Take back a :meth:`state`."""
+        self.omega = float(state["omega"])
+        self.fallbacks = int(state["fallbacks"])
+
     def start(self) -> None:
         """Begin a solve: no check seen yet."""
         self.fell_back = False

@@ -70,6 +70,19 @@ class SpectralSolver(Solver):
         clipped = self.statistics["clipped_mass"]
         return 2.0 * clipped[-1] if clipped else 0.0
 
+    def state(self) -> dict[str, Any]:
+        """The base state (:meth:`Solver.state`), the time elapsed since the start (the
+        coefficients at a time follow from the initial ones) and the discretisation's."""
+        return {
+            **super().state(), "elapsed": self._elapsed,
+            "discretisation": self.discretisation.state(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self._elapsed = float(state["elapsed"])
+        self.discretisation.restore(state["discretisation"])
+
     def advance(self, dt: float) -> np.ndarray:
         elapsed = self._elapsed + dt
         coefficients = self.discretisation.coefficients(self._coefficients0, self._k2, elapsed)
