@@ -73,8 +73,12 @@ def test_bad_training_input(mixture):
         fit_dae(bad, 0.3)
     with pytest.raises(WgflowError, match="noise variance"):
         fit_dae(np.zeros((5, 1)), 0.0)
-    with pytest.raises(WgflowError, match="unknown model 'mlp'; accepted: 'krr', 'rff'"):
-        fit_dae(np.zeros((5, 1)), 0.3, model="mlp")
+    with pytest.raises(WgflowError, match="unknown model 'cnn'; accepted: 'krr', 'rff', 'mlp'"):
+        fit_dae(np.zeros((5, 1)), 0.3, model="cnn")
+    with pytest.raises(WgflowError, match="hidden_layer_sizes=.8,. applies to model 'mlp', not"):
+        fit_dae(np.zeros((5, 1)), 0.3, hidden_layer_sizes=(8,))
+    with pytest.raises(WgflowError, match="n_features=10 applies to model 'rff', not to model="):
+        fit_dae(np.zeros((5, 1)), 0.3, n_features=10)
     with pytest.raises(WgflowError, match="cannot be sampled|has no sampler"):
         fit_dae(np.zeros((5, 1)), 0.3, noise=lambda e: np.exp(-e * e / 2))
     with pytest.raises(WgflowError, match="columns"):

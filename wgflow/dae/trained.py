@@ -2,25 +2,33 @@
 
 Theorem 2.1 says that the global minimiser of the DAE objective (eq. 2) over all functions is
 the posterior mean ``Phi_t`` of eqs. (3)-(4), so any universal approximator trained on enough
-samples approaches it.  Two universal approximators built on numpy/scipy are provided:
+samples approaches it.  Three universal approximators are provided:
 
 ``"krr"``
     kernel ridge regression with a Gaussian kernel (exact solve, ``O(m^3)`` for ``m`` training
     pairs; a few thousand pairs take well under a second);
 ``"rff"``
     ridge regression on random Fourier features of the same Gaussian kernel (``O(m D^2)`` for
-    ``D`` features), for larger sample sizes.
+    ``D`` features), for larger sample sizes;
+``"mlp"``
+    a multilayer perceptron (scikit-learn's ``MLPRegressor``, :mod:`wgflow.dae.neural`),
+    trained by Adam with early stopping on many corrupted copies of each sample.
 
-Both regress the residual ``x - x~ = -eps`` on the corrupted input ``x~``, i.e. ``g(x~) = x~ +
-f(x~)`` (the identity "skip connection" of eq. 4, ``Phi_t = x - E[eps | x]``), so that ``g`` is
-the identity far from the data.  :func:`map_l2_distance` (in :mod:`wgflow.dae.maps`) measures
-``||g - Phi_t||_{L2(rho)}``; the tests report how it falls with the sample size.
+All regress the residual ``x - x~ = -eps`` on the corrupted input ``x~``, i.e. ``g(x~) = x~ +
+f(x~)`` (the identity "skip connection" of eq. 4, ``Phi_t = x - E[eps | x]``).  The kernel
+models are the identity far from the data.  :func:`map_l2_distance` (in
+:mod:`wgflow.dae.maps`) measures ``||g - Phi_t||_{L2(rho)}`` against a grid DAE, and
+:func:`wgflow.dae.empirical.relative_map_error` against the exact DAE of the samples.
+:func:`fit_deep_dae` stacks trained DAEs, each trained on the samples pushed by the layers
+before it (section 3.1).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -36,12 +44,33 @@ from ..errors import (
 )
 from ..grid import Grid
 from ._checks import check_noise_time
+from .composition import _noise_times
+from .empirical import DeepDAE
+from .neural import (
+    DEFAULT_HIDDEN_LAYER_SIZES,
+    NetworkInfo,
+    check_hidden_layer_sizes,
+    check_mlp_options,
+    check_pairs,
+    default_copies,
+    fit_network,
+)
 from .noise import NoiseLike, resolve_noise
 
-__all__ = ["TrainedDAE", "fit_dae", "sample_density", "TRAINING_MODELS"]
+__all__ = ["TrainedDAE", "fit_dae", "fit_deep_dae", "sample_density", "TRAINING_MODELS"]
 
 #: Regression models of :func:`fit_dae`.
-TRAINING_MODELS: tuple[str, ...] = ("krr", "rff")
+TRAINING_MODELS: tuple[str, ...] = ("krr", "rff", "mlp")
+
+#: Options of :func:`fit_dae` that only some models take.
+_MODEL_OPTIONS = {
+    "lengthscale": ("krr", "rff"),
+    "ridge": ("krr", "rff"),
+    "n_features": ("rff",),
+    "hidden_layer_sizes": ("mlp",),
+    "max_epochs": ("mlp",),
+    "mlp_options": ("mlp",),
+}
 
 
 def sample_density(
@@ -93,7 +122,35 @@ def _design(
     return _fourier_features(z, freqs, offsets), freqs, offsets
 
 
-@dataclass
+class _KernelDisplacement:
+    """The fitted displacement ``f`` of a kernel model: a Gaussian-kernel expansion (``"krr"``)
+    or random Fourier features (``"rff"``) of the scaled inputs."""
+
+    def __init__(
+        self, model: str, length: float, centres: np.ndarray, offsets: np.ndarray,
+        coef: np.ndarray, shift: np.ndarray, scale: np.ndarray,
+    ):
+        self._model = model
+        self._length = length
+        self._centres = centres  # krr: scaled training inputs (m, d); rff: frequencies (D, d)
+        self._offsets = offsets  # rff phases (D,); empty for krr
+        self._coef = coef  # (m, d) or (D, d)
+        self._shift = shift
+        self._scale = scale
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        out = np.empty_like(points)
+        for s in range(0, points.shape[0], 4096):
+            z = (points[s : s + 4096] - self._shift) / self._scale
+            if self._model == "krr":
+                features = _gaussian_kernel(z, self._centres, self._length)
+            else:
+                features = _fourier_features(z, self._centres, self._offsets)
+            out[s : s + 4096] = features @ self._coef
+        return out
+
+
+@dataclass(frozen=True)
 class TrainedDAE:
     """A DAE ``g(x~) = x~ + f(x~)`` fitted by :func:`fit_dae`.
 
@@ -104,45 +161,37 @@ class TrainedDAE:
     noise : str
         Name of the noise law.
     model : str
-        ``"krr"`` or ``"rff"``.
-    lengthscale, ridge : float
-        Kernel length and ridge parameter used.
+        ``"krr"``, ``"rff"`` or ``"mlp"``.
     n_train : int
         Number of (corrupted input, clean target) pairs.
+    dim : int
+        Dimension of the points.
+    lengthscale, ridge : float or None
+        Kernel length and ridge parameter (kernel models; ``None`` for ``"mlp"``).
+    network : NetworkInfo or None
+        How the network was trained (``"mlp"``; ``None`` for the kernel models).
     """
 
     t: float
     noise: str
     model: str
-    lengthscale: float
-    ridge: float
     n_train: int
-    _centres: np.ndarray  # krr: scaled training inputs (m, d); rff: frequencies (D, d)
-    _offsets: np.ndarray  # rff phases (D,); empty for krr
-    _coef: np.ndarray  # (m, d) or (D, d)
-    _scale: np.ndarray  # input scaling (d,)
-    _shift: np.ndarray
-
-    def _features(self, points: np.ndarray) -> np.ndarray:
-        z = (points - self._shift) / self._scale
-        if self.model == "krr":
-            return _gaussian_kernel(z, self._centres, self.lengthscale)
-        return _fourier_features(z, self._centres, self._offsets)
+    dim: int
+    lengthscale: float | None
+    ridge: float | None
+    network: NetworkInfo | None
+    _displacement: Callable[[np.ndarray], np.ndarray] = field(repr=False)
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         """``g(points)`` for points of shape ``(k, d)`` (or ``(k,)`` in 1-D); returns ``(k, d)``."""
-        pts = check_points("points", points, self._shift.size)
-        out = np.empty_like(pts)
-        for s in range(0, pts.shape[0], 4096):
-            block = pts[s : s + 4096]
-            out[s : s + 4096] = block + self._features(block) @ self._coef
-        return out
+        pts = check_points("points", points, self.dim)
+        return pts + self._displacement(pts)
 
     def on_grid(self, grid: Grid) -> np.ndarray:
         """``g`` at the cell centres of ``grid``, shape ``(d, *grid.shape)`` (like ``dae_map``)."""
-        if grid.ndim != self._shift.size:
+        if grid.ndim != self.dim:
             raise WgflowError(
-                f"the DAE was trained in {self._shift.size} dimensions, the grid has {grid.ndim}"
+                f"the DAE was trained in {self.dim} dimensions, the grid has {grid.ndim}"
             )
         return self(grid.points).T.reshape(grid.ndim, *grid.shape)
 
@@ -204,18 +253,34 @@ def _hyperparameter(name: str, value: float | str | None, default: float) -> tup
     return check_positive(name, value), False
 
 
+def _reject_options(model: str, given: dict[str, object]) -> None:
+    """Raise for an option given (not ``None``) that ``model`` does not take."""
+    for name, value in given.items():
+        if value is not None and model not in _MODEL_OPTIONS[name]:
+            takes = ", ".join(repr(m) for m in _MODEL_OPTIONS[name])
+            raise WgflowError(
+                f"{name}={value!r} applies to model {takes}, not to model={model!r}"
+            )
+
+
 def fit_dae(
     samples: np.ndarray,
     t: float,
     noise: NoiseLike = "gaussian",
     model: str = "krr",
-    n_noise: int = 1,
+    n_noise: int | None = None,
     lengthscale: float | str | None = None,
     ridge: float | str | None = None,
-    n_features: int = 600,
+    n_features: int | None = None,
+    hidden_layer_sizes: int | Sequence[int] | None = None,
+    max_epochs: int | None = None,
+    mlp_options: Mapping[str, Any] | None = None,
     rng: np.random.Generator | int | None = None,
 ) -> TrainedDAE:
     """Train a DAE on samples of ``mu0``: minimise ``(1/m) sum |g(x_i + eps_i) - x_i|^2`` (eq. 2).
+
+    The training pairs are ``n_noise`` corrupted copies ``(x_i + eps_ij, x_i)`` of each
+    sample, ``eps_ij`` drawn from the noise law with variance ``t`` (section 2.1).
 
     Parameters
     ----------
@@ -226,22 +291,38 @@ def fit_dae(
     noise : str, NoiseLaw or callable
         The corruption law (as in :func:`wgflow.dae.dae_map`; it must be able to sample).
     model : str
-        ``"krr"`` (kernel ridge regression, default) or ``"rff"`` (random Fourier features).
-    n_noise : int
-        Corrupted copies per clean sample (``m = k n_noise`` training pairs).
+        ``"krr"`` (kernel ridge regression, default), ``"rff"`` (random Fourier features) or
+        ``"mlp"`` (a multilayer perceptron, scikit-learn's ``MLPRegressor``; needs
+        ``pip install "wgflow[neural]"``).
+    n_noise : int, optional
+        Corrupted copies per clean sample (``m = k n_noise`` training pairs).  Default 1 for
+        the kernel models; for ``"mlp"`` enough copies for about 10^5 pairs and at least 20
+        per network parameter (:func:`wgflow.dae.neural.default_copies`).
     lengthscale : float or "auto", optional
-        Gaussian kernel length in units of the standard deviation of the corrupted inputs
-        (per axis).  Default ``0.6 sqrt(t / mean variance)`` clipped to ``[0.15, 1]`` (the
-        target ``E[eps | x~]`` is smooth at the scale ``sqrt(t)``); ``"auto"`` picks it from
-        ``0.2 ... 1.6`` by the closed-form leave-one-out error on up to 500 pairs.
+        Kernel models: Gaussian kernel length in units of the standard deviation of the
+        corrupted inputs (per axis).  Default ``0.6 sqrt(t / mean variance)`` clipped to
+        ``[0.15, 1]`` (the target ``E[eps | x~]`` is smooth at the scale ``sqrt(t)``);
+        ``"auto"`` picks it from ``0.2 ... 1.6`` by the closed-form leave-one-out error on up
+        to 500 pairs.
     ridge : float or "auto", optional
-        Ridge parameter ``lambda`` of ``min (1/m) sum |r_i - f(x~_i)|^2 + lambda ||f||^2``;
-        default ``0.1 / sqrt(m)`` (decreasing with the sample size, as consistency needs);
-        ``"auto"``: leave-one-out choice among ``1e-5 ... 1e-1``.
-    n_features : int
-        Number of random features for ``"rff"``.
+        Kernel models: ridge parameter ``lambda`` of ``min (1/m) sum |r_i - f(x~_i)|^2 +
+        lambda ||f||^2``; default ``0.1 / sqrt(m)`` (decreasing with the sample size, as
+        consistency needs); ``"auto"``: leave-one-out choice among ``1e-5 ... 1e-1``.
+    n_features : int, optional
+        Number of random features for ``"rff"`` (default 600).
+    hidden_layer_sizes : int or sequence of int, optional
+        ``"mlp"``: units per hidden layer (default ``(64, 64)``, ReLU).  The network must have
+        at most one parameter per 10 training pairs.
+    max_epochs : int, optional
+        ``"mlp"``: most passes over the pairs (default 200; early stopping usually ends
+        training after 40-100).
+    mlp_options : dict, optional
+        ``"mlp"``: other ``MLPRegressor`` settings, overriding
+        :data:`wgflow.dae.neural.MLP_OPTIONS` (Adam, batches of 1000, learning rate 3e-3,
+        early stopping after 10 epochs without improvement on a tenth of the pairs).
     rng : numpy.random.Generator or int, optional
-        Randomness of the noise draws (and of the features).
+        Randomness of the noise draws (and of the features, or of the network's
+        initialisation and batches): the same seed gives the same map.
 
     Returns
     -------
@@ -250,21 +331,69 @@ def fit_dae(
     Raises
     ------
     WgflowError
-        For samples with NaN/inf or the wrong shape, ``t <= 0``, an unknown model, or a noise
-        law that cannot be sampled.
+        For samples with NaN/inf or the wrong shape, ``t <= 0``, an unknown model, an option
+        that the model does not take, a noise law that cannot be sampled; for ``"mlp"``: bad
+        hidden layer sizes, fewer than 10 training pairs per network parameter, unknown
+        ``mlp_options``, or scikit-learn missing.
+
+    Warns
+    -----
+    ConvergenceWarning
+        ``"mlp"``: the network used all ``max_epochs`` epochs without meeting its stopping
+        criterion.
     """
     x = check_points("samples", samples)
     t = check_noise_time(t)
     law = resolve_noise(noise)
     model = check_choice("model", model, TRAINING_MODELS)
-    n_noise = check_integer("n_noise", n_noise, 1)
-    n_features = check_integer("n_features", n_features, 1)
+    _reject_options(model, dict(
+        lengthscale=lengthscale, ridge=ridge, n_features=n_features,
+        hidden_layer_sizes=hidden_layer_sizes, max_epochs=max_epochs, mlp_options=mlp_options,
+    ))
+    k, d = x.shape
+    if model == "mlp":
+        hidden = check_hidden_layer_sizes(
+            DEFAULT_HIDDEN_LAYER_SIZES if hidden_layer_sizes is None else hidden_layer_sizes
+        )
+        copies = default_copies(k, d, hidden) if n_noise is None else check_integer(
+            "n_noise", n_noise, 1
+        )
+        check_pairs(k, copies, d, hidden)
+        epochs = 200 if max_epochs is None else check_integer("max_epochs", max_epochs, 1)
+        options = check_mlp_options(mlp_options)
+    else:
+        copies = 1 if n_noise is None else check_integer("n_noise", n_noise, 1)
     gen = np.random.default_rng(rng)
-    clean = np.repeat(x, n_noise, axis=0)
-    corrupted = clean + law.sample(clean.shape[0], x.shape[1], t, gen)
+    clean = np.repeat(x, copies, axis=0)
+    corrupted = clean + law.sample(clean.shape[0], d, t, gen)
+    if model == "mlp":
+        seed = int(gen.integers(2**32 - 1))
+        displacement, info = fit_network(clean, corrupted, t, hidden, epochs, options, seed)
+        return TrainedDAE(
+            t=t, noise=law.name, model=model, n_train=clean.shape[0], dim=d, lengthscale=None,
+            ridge=None, network=info, _displacement=displacement,
+        )
+    return _fit_kernel(
+        clean, corrupted, t, law.name, model, lengthscale, ridge,
+        600 if n_features is None else check_integer("n_features", n_features, 1), gen,
+    )
+
+
+def _fit_kernel(
+    clean: np.ndarray,
+    corrupted: np.ndarray,
+    t: float,
+    noise: str,
+    model: str,
+    lengthscale: float | str | None,
+    ridge: float | str | None,
+    n_features: int,
+    gen: np.random.Generator,
+) -> TrainedDAE:
+    """Kernel ridge regression (``"krr"``) or ridge regression on random Fourier features
+    (``"rff"``) of the residual ``clean - corrupted`` on ``corrupted``."""
     residual = clean - corrupted  # = -eps
     m = corrupted.shape[0]
-
     shift = corrupted.mean(axis=0)
     scale = np.maximum(corrupted.std(axis=0), 1e-12)
     length, auto_length = _hyperparameter(
@@ -284,6 +413,50 @@ def fit_dae(
     normal[np.diag_indices(normal.shape[0])] += m * lam
     coef = cho_solve(cho_factor(normal, lower=True, check_finite=False), rhs)
     return TrainedDAE(
-        t=t, noise=law.name, model=model, lengthscale=length, ridge=lam, n_train=m,
-        _centres=centres, _offsets=offsets, _coef=coef, _scale=scale, _shift=shift,
+        t=t, noise=noise, model=model, n_train=m, dim=clean.shape[1], lengthscale=length,
+        ridge=lam, network=None,
+        _displacement=_KernelDisplacement(model, length, centres, offsets, coef, shift, scale),
     )
+
+
+def fit_deep_dae(
+    samples: np.ndarray,
+    taus: Sequence[float],
+    model: str = "krr",
+    rng: np.random.Generator | int | None = None,
+    **options: Any,
+) -> DeepDAE:
+    """A composition of trained DAEs (section 3.1): layer ``l`` is :func:`fit_dae` trained with
+    noise variance ``tau_l`` on the samples pushed by the layers before it,
+    ``y_{l+1} = g_l(y_l)``, ``y_0 = samples``.
+
+    Parameters
+    ----------
+    samples : array_like
+        Shape ``(k, d)`` (or ``(k,)`` in 1-D).
+    taus : sequence of float
+        Noise variances ``> 0``, one per layer.
+    model : str
+        As in :func:`fit_dae`.
+    rng : numpy.random.Generator or int, optional
+        One generator for all layers, drawn from in turn (the same seed gives the same maps).
+    **options
+        Further arguments of :func:`fit_dae` (``noise``, ``n_noise``, ``hidden_layer_sizes``,
+        ...), the same for every layer.
+
+    Returns
+    -------
+    DeepDAE
+        Its ``layers`` are the :class:`TrainedDAE` s and its ``samples`` the trajectories of
+        the samples; compare with :func:`wgflow.dae.empirical.empirical_compose`, the exact
+        composition of the same samples.
+    """
+    x = check_points("samples", samples)
+    taus_arr = _noise_times(taus, "taus")
+    gen = np.random.default_rng(rng)
+    layers: list[TrainedDAE] = []
+    path = [x]
+    for tau in taus_arr:
+        layers.append(fit_dae(path[-1], float(tau), model=model, rng=gen, **options))
+        path.append(layers[-1](path[-1]))
+    return DeepDAE(taus=taus_arr, layers=tuple(layers), samples=np.stack(path))
