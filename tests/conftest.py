@@ -11,13 +11,28 @@ Grid Gaussians come as ``(rho, law)``: the density sampled at the cell centres a
   for a half-width of ``L/sigma`` standard deviations.  Both are below 1e-14 here.
 * ``small_gaussian_1d``, ``small_gaussian_2d``: coarse grids for cheap solver runs.
 * ``dae_gaussian_2d``: the non-diagonal Gaussian data of the DAE tests on a 64^2 grid.
+
+Hypothesis profiles (the property and fuzz tests): ``ci``, the default, draws a fixed set of
+examples (``derandomize=True``, no example database, no deadline: the same examples on every
+machine and every run); ``HYPOTHESIS_PROFILE=dev`` draws ten times as many, randomly, for a
+longer search on a developer's machine (a failure prints the ``@reproduce_failure`` blob that
+replays it).  No health check is suppressed: drawing a problem takes milliseconds, the runs
+happen in the test body.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import wgflow as wg
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=100,
+                          print_blob=True)
+settings.register_profile("dev", database=None, deadline=None, max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _grid_gaussian(grid: wg.Grid, mean, cov) -> tuple[wg.Density, wg.gaussian.Gaussian]:

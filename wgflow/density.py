@@ -10,7 +10,9 @@ from scipy.interpolate import RegularGridInterpolator
 
 from .errors import (
     WgflowError,
+    as_real_array,
     check_broadcast,
+    check_callable,
     check_finite_nonnegative,
     check_nonnegative,
 )
@@ -30,7 +32,7 @@ class Density:
     grid : Grid
         The grid the values live on.
     values : array_like
-        Values per unit volume, shape ``grid.shape``.  A copy is stored.
+        Values per unit volume (real numbers), shape ``grid.shape``.  A copy is stored.
     age : float, optional
         The density's age (see :attr:`age`): a finite number >= 0, or ``None`` (default)
         when it is not known to be a heat flow of a point cloud.
@@ -38,7 +40,8 @@ class Density:
     Raises
     ------
     WgflowError
-        If ``grid`` is not a :class:`~wgflow.grid.Grid`, the shapes differ, a value is
+        If ``grid`` is not a :class:`~wgflow.grid.Grid`, ``values`` is not an array of real
+        numbers (``None``, strings, booleans, complex numbers), the shapes differ, a value is
         negative or not finite (the message names the first such value and its index), or
         ``age`` is not ``None`` or a finite number >= 0.
 
@@ -55,7 +58,7 @@ class Density:
     def __init__(self, grid: Grid, values: np.ndarray, *, age: float | None = None):
         if not isinstance(grid, Grid):
             raise WgflowError(f"grid must be a wgflow.Grid, got {type(grid).__name__}")
-        values = np.array(values, dtype=float, copy=True)
+        values = np.array(as_real_array("density values", values), copy=True)
         if values.shape != grid.shape:
             raise WgflowError(
                 f"density values have shape {values.shape}, but the grid has shape "
@@ -72,8 +75,21 @@ class Density:
     # -- construction ---------------------------------------------------------------
     @classmethod
     def from_function(cls, grid: Grid, function: Callable[..., np.ndarray]) -> Density:
-        """Sample ``function(x, y, ...)`` at the cell centres (coordinate arrays, ij order)."""
+        """Sample ``function(x, y, ...)`` at the cell centres (coordinate arrays, ij order).
+
+        Raises
+        ------
+        WgflowError
+            If ``grid`` is not a :class:`~wgflow.grid.Grid`, ``function`` cannot be called
+            with ``grid.ndim`` arrays, or its values are not real, finite, non-negative and
+            of (or broadcastable to) the grid's shape; the message names the function.
+        """
+        if not isinstance(grid, Grid):
+            raise WgflowError(f"grid must be a wgflow.Grid, got {type(grid).__name__}")
+        d = grid.ndim
+        check_callable(f"the function (of the {d} coordinate arrays)", function, d)
         values = check_broadcast("the function", function(*grid.coordinates), grid.shape)
+        check_finite_nonnegative("the values of the function", values)
         return cls(grid, values)
 
     @classmethod
@@ -202,11 +218,17 @@ class Density:
     # -- comparisons -------------------------------------------------------------------
     def l1_distance(self, other: Density) -> float:
         """``∫ |self - other|``, the L1 distance on the common grid."""
+        if not isinstance(other, Density):
+            raise WgflowError(f"other must be a wgflow.Density, got {type(other).__name__}")
         self._grid.check_same(other.grid)
         return float(np.abs(self._values - other.values).sum() * self._grid.cell_volume)
 
     def relative_l1_error(self, reference: Density) -> float:
         """``∫ |self - reference| / ∫ |reference|``."""
+        if not isinstance(reference, Density):
+            raise WgflowError(
+                f"reference must be a wgflow.Density, got {type(reference).__name__}"
+            )
         norm = reference.mass
         if norm <= 0:
             raise WgflowError("the reference density has zero mass")
@@ -228,7 +250,7 @@ class Density:
             at the nearest point of the hull of the centres is used; outside the box the
             density is 0.
         """
-        points = np.asarray(points, dtype=float)
+        points = as_real_array("points", points)
         if points.ndim == 1 and self._grid.ndim == 1:
             points = points[:, None]
         if points.ndim != 2 or points.shape[1] != self._grid.ndim:
@@ -249,7 +271,7 @@ class Density:
         if isinstance(other, Density):
             self._grid.check_same(other.grid)
             return other.values
-        if isinstance(other, numbers.Real):
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
             return float(other)
         raise WgflowError(
             f"densities combine with densities on the same grid or real numbers, "

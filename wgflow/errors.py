@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import numbers
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -116,12 +117,42 @@ def check_finite_nonnegative(name: str, values: np.ndarray) -> None:
         )
 
 
+def _shown(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters (for messages about large inputs)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _real_array(values: object) -> tuple[np.ndarray | None, str]:
+    """``(array, "")`` for an array of real numbers, ``(None, why not)`` otherwise."""
+    if values is None or isinstance(values, (str, bytes)):
+        return None, f"got {_shown(values)}"
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        return None, f"got {_shown(values)} (not a rectangular array)"
+    if array.dtype.kind not in "iuf":
+        kinds = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "strings"}
+        return None, f"got {kinds.get(array.dtype.kind, 'objects')}: {_shown(values)}"
+    return array.astype(float), ""
+
+
+def as_real_array(name: str, values: object) -> np.ndarray:
+    """``values`` as a float array, or a :class:`WgflowError` naming ``name``: ``None``,
+    strings, booleans, complex numbers, other objects and ragged nestings are not arrays of
+    real numbers (numpy would turn ``None`` into NaN, ``True`` into 1 and drop an imaginary
+    part with a warning)."""
+    array, problem = _real_array(values)
+    if array is None:
+        raise WgflowError(f"{name} must be an array of real numbers, {problem}")
+    return array
+
+
 def check_points(name: str, samples: object, dim: int | None = None) -> np.ndarray:
     """Points as a finite ``(k, d)`` float array (``(k,)`` is read as 1-D points)."""
-    try:
-        arr = np.asarray(samples, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise WgflowError(f"{name} must be an array of shape (k, d) of real numbers") from exc
+    arr, problem = _real_array(samples)
+    if arr is None:
+        raise WgflowError(f"{name} must be an array of shape (k, d) of real numbers, {problem}")
     if arr.ndim == 1 and (dim is None or dim == 1):
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] == 0 or (dim is not None and arr.shape[1] != dim):
@@ -141,8 +172,12 @@ def check_points(name: str, samples: object, dim: int | None = None) -> np.ndarr
 
 def check_broadcast(what: str, values: object, shape: tuple[int, ...]) -> np.ndarray:
     """``values`` as a float array broadcast to ``shape``; raise naming ``what`` (e.g. "the
-    function", "velocity component 0") and both shapes if it does not fit."""
-    array = np.asarray(values, dtype=float)
+    function", "velocity component 0") and both shapes if it does not fit, or what it is if
+    it is not an array of real numbers (:func:`as_real_array`)."""
+    try:
+        array = as_real_array(f"{what} returned {type(values).__name__}: it", values)
+    except WgflowError as exc:
+        raise WgflowError(f"{exc} (it must return an array of real numbers)") from None
     try:
         return np.broadcast_to(array, shape)
     except ValueError:
@@ -153,8 +188,13 @@ def check_broadcast(what: str, values: object, shape: tuple[int, ...]) -> np.nda
 
 
 def check_choice(name: str, value: T, accepted: Sequence[T]) -> T:
-    """Raise if ``value`` is not one of ``accepted``, listing what is accepted."""
-    if isinstance(value, bool) or value not in accepted:
+    """Raise if ``value`` is not one of ``accepted``, listing what is accepted (booleans,
+    arrays and other unhashable values are never one of them)."""
+    if (
+        isinstance(value, (bool, np.bool_, np.ndarray))
+        or not isinstance(value, Hashable)
+        or value not in accepted
+    ):
         raise WgflowError(
             f"unknown {name} {value!r}; accepted: {', '.join(repr(a) for a in accepted)}"
         )
@@ -177,3 +217,37 @@ def check_order(name: str, value: float) -> float:
     """Return ``value`` as a float if it is a finite real number > 0 (the order ``a`` of a
     Tsallis or Rényi entropy), else raise naming it."""
     return check_positive(name, value)
+
+
+def check_callable(what: str, function: object, count: int) -> Callable[..., Any]:
+    """Return ``function`` if it is callable with ``count`` positional arguments, else raise
+    naming ``what`` (e.g. "the function f(x, y)") and the signature found.  Callables whose
+    signature cannot be read (some builtins) are only checked to be callable."""
+    if not callable(function):
+        raise WgflowError(f"{what} must be a function, got {type(function).__name__}")
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return function
+    try:
+        signature.bind(*range(count))
+    except TypeError:
+        raise WgflowError(
+            f"{what} is called with {count} positional argument{'s' * (count != 1)}, but its "
+            f"signature is {signature}"
+        ) from None
+    return function
+
+
+def check_rng(name: str, rng: object) -> np.random.Generator:
+    """A :class:`numpy.random.Generator` from ``rng`` (a generator, an integer seed ``>= 0`` or
+    ``None``), else raise naming it."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is not None and (
+        isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0
+    ):
+        raise WgflowError(
+            f"{name} must be a numpy.random.Generator, an integer seed >= 0 or None, got {rng!r}"
+        )
+    return np.random.default_rng(rng)

@@ -177,6 +177,11 @@ def heat_gaussian_mixture(
     if not total > 0.0:
         raise WgflowError(f"weights must have a positive sum, got {w.tolist()!r}")
     w = w / total
+    for name, items in (("means", means), ("covs", covs)):
+        if not isinstance(items, (Sequence, np.ndarray)) or isinstance(items, (str, bytes)):
+            raise WgflowError(
+                f"{name} must be a sequence of {w.size} (one per weight), got {items!r}"
+            )
     if len(means) != w.size or len(covs) != w.size:
         raise WgflowError(
             f"weights, means and covs must have the same length (one per component); got "

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
 
 from .errors import GridMismatchError, WgflowError, check_integer
+
+
+def _real(value: object) -> float:
+    """``value`` as a float if it is a real number (not a boolean), else ``TypeError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"not a real number: {value!r}")
+    return float(value)
 
 
 class Grid:
@@ -20,7 +28,8 @@ class Grid:
     Parameters
     ----------
     bounds : sequence of (a, b) pairs
-        One pair per axis, ``a < b``; ``d = len(bounds)`` must be 1, 2 or 3.
+        One pair per axis of real numbers (not booleans), ``a < b``; ``d = len(bounds)``
+        must be 1, 2 or 3.
     shape : int or sequence of int
         Number of cells per axis (at least 2 each).  An int is used for every axis.
 
@@ -39,7 +48,7 @@ class Grid:
 
     def __init__(self, bounds: Sequence[Sequence[float]], shape: int | Sequence[int]):
         try:
-            pairs = [tuple(float(v) for v in pair) for pair in bounds]
+            pairs = [tuple(_real(v) for v in pair) for pair in bounds]
         except (TypeError, ValueError) as exc:
             raise WgflowError(
                 f"bounds must be a sequence of (a, b) pairs of numbers, got {bounds!r}"
@@ -49,14 +58,13 @@ class Grid:
         for axis, (a, b) in enumerate(pairs):
             if not (np.isfinite(a) and np.isfinite(b) and a < b):
                 raise WgflowError(f"bounds[{axis}] = {(a, b)!r} must be finite with a < b")
-        if isinstance(shape, (int, np.integer)):
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
             shape = (int(shape),) * len(pairs)
-        try:
-            shape = tuple(shape)
-        except TypeError:
+        if not isinstance(shape, (Sequence, np.ndarray)) or isinstance(shape, (str, bytes)):
             raise WgflowError(
                 f"shape must be an int or a sequence of {len(pairs)} ints, got {shape!r}"
-            ) from None
+            )
+        shape = tuple(np.atleast_1d(shape)) if isinstance(shape, np.ndarray) else tuple(shape)
         if len(shape) != len(pairs):
             raise WgflowError(
                 f"shape must hold {len(pairs)} integers >= 2 (one per axis of bounds), "

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import WgflowError, check_choice, check_finite_nonnegative, check_points
+from .errors import (
+    WgflowError,
+    as_real_array,
+    check_choice,
+    check_finite_nonnegative,
+    check_points,
+)
 from .grid import Grid
 
 #: The bandwidth rules accepted by :meth:`Density.from_samples` (and :func:`wgflow.exact.kde`).
@@ -38,7 +44,7 @@ def check_samples(
         )
     if weights is None:
         weights = np.ones(samples.shape[0])
-    weights = np.asarray(weights, dtype=float)
+    weights = as_real_array("weights", weights)
     if weights.shape != (samples.shape[0],):
         raise WgflowError(
             f"weights must have shape ({samples.shape[0]},), got {weights.shape}"
@@ -94,14 +100,12 @@ def kde_bandwidths(
             )
         return b
     try:
-        b = None if isinstance(bandwidth, bool) else np.array(bandwidth, dtype=float)
-    except (TypeError, ValueError):
-        b = None
-    if b is None:
+        b = as_real_array("bandwidth", bandwidth)
+    except WgflowError:
         raise WgflowError(
             f"bandwidth must be a number > 0, {d} numbers > 0 (one per axis) or a rule "
             f"name ({', '.join(repr(r) for r in BANDWIDTH_RULES)}), got {bandwidth!r}"
-        )
+        ) from None
     if b.ndim == 0:
         b = np.full(d, float(b))
     elif b.shape != (d,):

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import WgflowError, check_positive
+from ..errors import WgflowError, as_real_array, check_positive
 from ..grid import Grid
+
+
+def check_grid(grid: object) -> Grid:
+    """Return ``grid`` if it is a :class:`~wgflow.grid.Grid`, else raise naming it."""
+    if not isinstance(grid, Grid):
+        raise WgflowError(f"grid must be a wgflow.Grid, got {type(grid).__name__}")
+    return grid
 
 
 def check_noise_time(t: float, name: str = "t") -> float:
@@ -17,13 +24,14 @@ def check_noise_time(t: float, name: str = "t") -> float:
 
 def check_map_values(map_values: np.ndarray, grid: Grid, name: str = "map_values") -> np.ndarray:
     """A map on ``grid``: a finite float array of shape ``(d, *grid.shape)``."""
+    check_grid(grid)
     try:
-        values = np.asarray(map_values, dtype=float)
-    except (TypeError, ValueError) as exc:
+        values = as_real_array(name, map_values)
+    except WgflowError:
         raise WgflowError(
-            f"{name} must be an array of shape {(grid.ndim, *grid.shape)} (d, *grid.shape), "
-            f"got {type(map_values).__name__}"
-        ) from exc
+            f"{name} must be an array of shape {(grid.ndim, *grid.shape)} (d, *grid.shape) "
+            f"of real numbers, got {type(map_values).__name__}"
+        ) from None
     expected = (grid.ndim, *grid.shape)
     if values.shape != expected:
         raise WgflowError(
@@ -41,4 +49,4 @@ def check_map_values(map_values: np.ndarray, grid: Grid, name: str = "map_values
 
 def identity_map(grid: Grid) -> np.ndarray:
     """The identity map on ``grid``: the cell centres, shape ``(d, *grid.shape)``."""
-    return np.stack(grid.coordinates, axis=0).astype(float)
+    return np.stack(check_grid(grid).coordinates, axis=0).astype(float)

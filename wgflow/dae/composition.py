@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..density import Density
-from ..errors import WgflowError, check_density
+from ..errors import WgflowError, as_real_array, check_density
 from ..flows import BackwardHeat
 from ..result import SolveResult
 from ..solve import solve
@@ -39,8 +39,11 @@ __all__ = ["single", "compose", "continuous"]
 
 def _noise_times(values: Sequence[float], name: str) -> np.ndarray:
     """Noise variances: a non-empty 1-D sequence of finite numbers ``> 0``."""
-    arr = np.atleast_1d(np.asarray(values, dtype=float)) if not isinstance(values, str) else None
-    if arr is None or arr.ndim != 1 or arr.size == 0:
+    try:
+        arr = np.atleast_1d(as_real_array(name, values))
+    except WgflowError as exc:
+        raise WgflowError(f"{exc}; accepted: a non-empty 1-D sequence of numbers > 0") from None
+    if arr.ndim != 1 or arr.size == 0:
         raise WgflowError(f"{name} must be a non-empty 1-D sequence of numbers > 0, got {values!r}")
     for i, v in enumerate(arr):
         check_noise_time(float(v), f"{name}[{i}]")

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..density import Density
-from ..errors import WgflowError, check_density
+from ..errors import WgflowError, as_real_array, check_density
 from ..trackers import make_trackers
 
 __all__ = ["track"]
@@ -54,17 +54,27 @@ def track(
     >>> bool((np.diff(series["shannon"]) < 0).all())          # a DAE decreases entropy
     True
     """
+    if isinstance(densities, Density):
+        densities = [densities]
+    if not isinstance(densities, Sequence) or isinstance(densities, (str, bytes)):
+        raise WgflowError(
+            f"densities must be a sequence of wgflow.Density, got {type(densities).__name__}"
+        )
     densities = list(densities)
     if not densities:
-        raise WgflowError("track needs at least one density")
+        raise WgflowError("track needs at least one density (densities is empty)")
     for i, rho in enumerate(densities):
         check_density(f"densities[{i}]", rho)
         densities[0].grid.check_same(rho.grid, "the densities of a trajectory")
-    stamps = np.arange(len(densities), dtype=float) if times is None else np.asarray(times, float)
+    stamps = (
+        np.arange(len(densities), dtype=float) if times is None else as_real_array("times", times)
+    )
     if stamps.shape != (len(densities),):
         raise WgflowError(
             f"times must hold one time per density ({len(densities)}), got shape {stamps.shape}"
         )
+    if not isinstance(names, (str, Sequence)):
+        raise WgflowError(f"names must be a tracker name or a sequence of them, got {names!r}")
     trackers = make_trackers(names, densities[0])
     for t, rho in zip(stamps, densities):
         for tracker in trackers:

@@ -41,6 +41,7 @@ from ..errors import (
     check_integer,
     check_points,
     check_positive,
+    check_rng,
 )
 from ..grid import Grid
 from ._checks import check_noise_time
@@ -86,7 +87,7 @@ def sample_density(
     """
     rho = check_density("rho", rho)
     n = check_integer("n", n, 1)
-    gen = np.random.default_rng(rng)
+    gen = check_rng("rng", rng)
     grid = rho.grid
     p = rho.masses.ravel() / rho.masses.sum()
     cells = gen.choice(grid.size, size=n, p=p)
@@ -363,7 +364,7 @@ def fit_dae(
         options = check_mlp_options(mlp_options)
     else:
         copies = 1 if n_noise is None else check_integer("n_noise", n_noise, 1)
-    gen = np.random.default_rng(rng)
+    gen = check_rng("rng", rng)
     clean = np.repeat(x, copies, axis=0)
     corrupted = clean + law.sample(clean.shape[0], d, t, gen)
     if model == "mlp":
@@ -453,7 +454,7 @@ def fit_deep_dae(
     """
     x = check_points("samples", samples)
     taus_arr = _noise_times(taus, "taus")
-    gen = np.random.default_rng(rng)
+    gen = check_rng("rng", rng)
     layers: list[TrainedDAE] = []
     path = [x]
     for tau in taus_arr:

@@ -13,12 +13,13 @@ the interior cell faces (:meth:`Continuity.face_velocities`).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import StepFailure, WgflowError, check_broadcast
+from ..errors import StepFailure, WgflowError, check_broadcast, check_callable
 from ..grid import Grid
 from .base import FiniteVolumeFlow, Fluxes, reject_options
 from .fluxes import muscl_fluxes, upwind_fluxes
@@ -119,6 +120,7 @@ class Continuity(FiniteVolumeFlow):
             decides whether they are an input error or a blow-up).
         """
         if self.potential is not None:
+            check_callable("the potential V(t, x, ...)", self.potential, grid.ndim + 1)
             values = check_broadcast(
                 "the potential V(t, x, ...)", self.potential(t, *grid.coordinates), grid.shape
             )
@@ -126,6 +128,7 @@ class Continuity(FiniteVolumeFlow):
         assert self.velocity is not None  # set whenever the potential is not
         faces = []
         for axis in range(grid.ndim):
+            check_callable("the velocity v(t, x, ...)", self.velocity, grid.ndim + 1)
             components = self.velocity(t, *face_coordinates(grid, axis))
             try:
                 count = len(components)
@@ -153,16 +156,19 @@ class Continuity(FiniteVolumeFlow):
         """
         order = options.pop("order", 1)
         reject_options(self, "finite-volume", options, ("order",))
-        if isinstance(order, bool) or order not in (1, 2):
+        if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Real) or (
+            order not in (1, 2)
+        ):
             raise WgflowError(f"order must be 1 (upwind) or 2 (minmod MUSCL), got {order!r}")
+        source = " (the gradient of the potential V)" if self.potential is not None else ""
         for axis, v in enumerate(self.face_velocities(t0, grid)):
             if not np.isfinite(v).all():
                 index = tuple(int(i) for i in np.argwhere(~np.isfinite(v))[0])
                 raise WgflowError(
-                    f"the velocity is not finite at t = {t0:g}: component {axis} is "
+                    f"the velocity{source} is not finite at t = {t0:g}: component {axis} is "
                     f"{float(v[index])!r} at face index {index}"
                 )
-        return AdvectionFluxes(self, grid, int(order))
+        return AdvectionFluxes(self, grid, 1 if order == 1 else 2)
 
     def __repr__(self) -> str:
         if self.potential is not None:

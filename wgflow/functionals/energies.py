@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import WgflowError, check_broadcast, check_exponent
+from ..errors import WgflowError, as_real_array, check_broadcast, check_callable, check_exponent
 from ..grid import Grid
 from ._prox import WrightOmegaSolver, backend_constant, power_log_prox_ratio
 from .base import Functional
@@ -36,7 +36,7 @@ class PotentialEnergy(Functional):
 
     def __init__(self, potential: Callable[..., np.ndarray] | np.ndarray, name: str = "potential"):
         if not callable(potential):
-            potential = np.asarray(potential, dtype=float)
+            potential = as_real_array("the potential V", potential)
             if not np.isfinite(potential).all():
                 raise WgflowError("the potential V must be finite everywhere")
         self._potential = potential
@@ -48,8 +48,10 @@ class PotentialEnergy(Functional):
 
     def potential(self, grid: Grid) -> np.ndarray:
         if callable(self._potential):
-            values = self._potential(*grid.coordinates)
-            values = check_broadcast("the potential", values, grid.shape)
+            d = grid.ndim
+            check_callable(f"the potential V (of the {d} coordinate arrays)", self._potential, d)
+            values = check_broadcast("the potential", self._potential(*grid.coordinates),
+                                     grid.shape)
         else:
             values = self._potential
         if values.shape != grid.shape:
@@ -82,7 +84,7 @@ class SecondMoment(PotentialEnergy):
     """
 
     def __init__(self, center: np.ndarray | None = None):
-        self.center = None if center is None else np.asarray(center, dtype=float)
+        self.center = None if center is None else as_real_array("center", center)
         super().__init__(self._squared_distance, name="second_moment")
 
     def _squared_distance(self, *coordinates: np.ndarray) -> np.ndarray:
@@ -91,6 +93,8 @@ class SecondMoment(PotentialEnergy):
             raise WgflowError(
                 f"center must have {len(coordinates)} entries, got {center.tolist()}"
             )
+        if not np.isfinite(center).all():
+            raise WgflowError(f"center must be finite, got {center.tolist()}")
         return sum((x - c) ** 2 for x, c in zip(coordinates, center))
 
 

@@ -13,17 +13,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import transport
-from ..errors import WgflowError, check_integer, check_order
+from ..errors import WgflowError, as_real_array, check_integer, check_order, check_rng
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 def as_float_array(name: str, value: ArrayLike) -> np.ndarray:
-    """``value`` as a float array, or a :class:`~wgflow.errors.WgflowError` naming it."""
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise WgflowError(f"{name} must be an array of real numbers, got {value!r}") from exc
+    """``value`` as a float array, or a :class:`~wgflow.errors.WgflowError` naming it
+    (:func:`wgflow.errors.as_real_array`: not ``None``, strings, booleans or complex)."""
+    return as_real_array(name, value)
 
 
 def check_finite(name: str, arr: np.ndarray) -> None:
@@ -258,8 +256,7 @@ class Gaussian:
             A generator, or a seed for :func:`numpy.random.default_rng`.
         """
         n = check_integer("n", n, 0)
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        z = rng.standard_normal((n, self.dim))
+        z = check_rng("rng", rng).standard_normal((n, self.dim))
         return self._mean + (z * np.sqrt(self._evals)) @ self._evecs.T
 
     def heat_flow(self, t: float) -> Gaussian:

@@ -172,6 +172,8 @@ def entropy_of_sigmas(sigmas: ArrayLike) -> np.ndarray:
         ``sum_i log sigma_i + (d/2) log(2 pi e)``, shape ``(...)``.
     """
     s = np.atleast_1d(as_float_array("sigmas", sigmas))
+    if s.shape[-1] == 0:
+        raise WgflowError(f"sigmas must have at least one axis (d >= 1) last, got shape {s.shape}")
     check_finite_nonnegative("sigmas", s)
     with np.errstate(divide="ignore"):
         return np.sum(np.log(s), axis=-1) + 0.5 * s.shape[-1] * (LOG_2PI + 1.0)
