@@ -153,6 +153,8 @@ def read_archive(path: str | Path, kind: str) -> tuple[dict[str, Any], dict[str,
         the file and says which.
     """
     what, _ = DESCRIPTIONS[kind]
+    if not isinstance(path, (str, os.PathLike)):
+        raise WgflowError(f"path must be a file name (str or os.PathLike) of {what}, got {path!r}")
 
     def error(reason: str) -> WgflowError:
         return WgflowError(f"{path} is not {what}: {reason}")

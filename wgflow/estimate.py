@@ -23,8 +23,9 @@ density, does not depend on how far the run goes; there the estimate is compared
 tolerance ``rtol``, and a run whose estimate passes it stops with ``success = False``.  A
 density stored between two meetings gets the estimate of the next one (the errors of a
 backward flow grow with time); a run that ends (or stops) between two meetings meets its
-companion there after a single step of it, so that last estimate can differ from the one a
-longer run gives at the same time.
+companion there after two half steps of it (a step as long as the run's would not see the
+time error of that step: a run of one step would have none in its estimate), so that last
+estimate can differ from the one a longer run gives at the same time.
 """
 
 from __future__ import annotations
@@ -80,10 +81,15 @@ class CompanionEstimate:
         """Bring the companion to the run's time (one step) and update the estimate."""
         solver, companion = self.solver, self.companion
         gap = solver.t - companion.t
+        # after one step of the run, a companion step of the same length would see none of
+        # its time error: the companion takes it as two half steps instead
+        pieces = 2 if self._unsynced_steps == 1 else 1
         self._unsynced_steps = 0
         if companion.status != "failed" and gap > 1e-12 * max(abs(solver.t), 1.0):
             start = time.perf_counter()
-            companion.step(gap)
+            for _ in range(pieces):
+                if companion.status != "failed":
+                    companion.step(gap / pieces)
             self.seconds += time.perf_counter() - start
         if companion.status == "failed":
             if self.note is None:

@@ -28,7 +28,14 @@ from .checkpoint import (
     read_checkpoint,
 )
 from .density import Density
-from .errors import StepFailure, WgflowError, check_density, check_positive
+from .errors import (
+    StepFailure,
+    WgflowError,
+    as_real_array,
+    check_bool,
+    check_density,
+    check_positive,
+)
 from .estimate import DEFAULT_RTOL, CompanionEstimate
 from .flows import Flow
 from .interrupt import InterruptGuard
@@ -52,7 +59,11 @@ def _output_steps(t_eval: Sequence[float] | None, step_ends: np.ndarray) -> set[
     if t_eval is None:
         count = min(n, DEFAULT_OUTPUTS)
         return {int(round(k * n / count)) - 1 for k in range(1, count + 1)}
-    times = np.atleast_1d(np.asarray(t_eval, dtype=float))
+    times = np.atleast_1d(as_real_array("t_eval", t_eval))
+    if times.ndim != 1:
+        raise WgflowError(
+            f"t_eval must be a time or a 1-D sequence of times, got shape {times.shape}"
+        )
     if not np.isfinite(times).all() or (times < 0).any() or (times > step_ends[-1] + 1e-12).any():
         raise WgflowError(
             f"t_eval must lie in [0, t_end = {step_ends[-1]:g}], got {times.tolist()}"
@@ -150,6 +161,8 @@ def solve(
     rho0 = check_density("rho0", rho0)
     t_end = check_positive("t_end", t_end)
     dt = check_positive("dt", dt)
+    progress = check_bool("progress", progress)
+    maps = check_bool("maps", maps)
     solver_class = resolve_method(method, flow)
     if "t0" in options:
         raise WgflowError(
@@ -481,22 +494,27 @@ class _Run:
             return False
         if not solver.step(step):
             return False
+        rho = None
+        if every_step:  # before the estimate, which may stop the run at this density
+            rho = _current_density(solver, self.flow, self.rho0)
+            if rho is None:
+                return False
+            for tracker in every_step:
+                tracker.record(solver.t, rho)
         if self.estimate is not None:
             self.estimate.after_step()
             if solver.status == "failed":
                 return False
-        if not every_step and index not in self.outputs:
+        if index not in self.outputs:
             return True
-        rho = _current_density(solver, self.flow, self.rho0)
         if rho is None:
-            return False
-        for tracker in every_step:
-            tracker.record(solver.t, rho)
-        if index in self.outputs:
-            self._store(rho, index)
-            for tracker in self.trackers:
-                if not tracker.every_step:
-                    tracker.record(solver.t, rho)
+            rho = _current_density(solver, self.flow, self.rho0)
+            if rho is None:
+                return False
+        self._store(rho, index)
+        for tracker in self.trackers:
+            if not tracker.every_step:
+                tracker.record(solver.t, rho)
         return True
 
     def _store(self, rho: Density, index: int) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .density import Density
-from .errors import WgflowError
+from .errors import WgflowError, as_real_array, check_density
 from .functionals import Functional, RenyiEntropy, ShannonEntropy, TsallisEntropy
 from .transport import wasserstein2
 
@@ -74,6 +74,8 @@ def functional_from_name(name: str) -> Functional:
     WgflowError
         For any other name or a bad order ``a``.
     """
+    if not isinstance(name, str):
+        raise WgflowError(f"a functional name must be a string such as 'renyi:2', got {name!r}")
     kind, _, order = name.partition(":")
     if kind == "shannon" and not order:
         return ShannonEntropy()
@@ -111,8 +113,17 @@ def make_trackers(
         For an unknown name (the message lists the accepted ones) or ``"energy"`` without
         an energy.
     """
-    if isinstance(names, str):
+    if names is None:
+        names = ()
+    elif isinstance(names, str):
         names = [names]
+    elif not isinstance(names, Sequence):
+        raise WgflowError(
+            f"track must be a tracker name or a sequence of them (e.g. ['shannon', 'w2']), "
+            f"got {names!r}"
+        )
+    if "w2" in names:
+        check_density("the initial density (the reference of 'w2')", initial)
     trackers: list[Tracker] = []
     for name in names:
         if not isinstance(name, str):
@@ -144,7 +155,9 @@ def make_trackers(
 
 def largest_increase(values: Sequence[float]) -> float:
     """Largest step-to-step increase of a recorded series (0 if it never increases)."""
-    series = np.asarray(values, dtype=float)
+    series = as_real_array("values", values)
+    if series.ndim != 1:
+        raise WgflowError(f"values must be a 1-D series, got shape {series.shape}")
     if series.size < 2:
         return 0.0
     return float(max(np.max(np.diff(series)), 0.0))

@@ -290,9 +290,11 @@ def piecewise_constant_w2(grid: Grid, a: np.ndarray, b: np.ndarray) -> float:
     for top, bottom in zip(tops, bottoms):
         # the first cell with top >= t1 holds the levels (t0, t1]: bottom <= t0 < t1 <= top
         cell = np.searchsorted(top, t1)
-        slope = h / (top[cell] - bottom[cell])
+        width = top[cell] - bottom[cell]  # > 0, but may be subnormal: divide, then scale
         left = lo + cell * h
-        ends.append((left + (t0 - bottom[cell]) * slope, left + (t1 - bottom[cell]) * slope))
+        ends.append(tuple(
+            left + h * np.clip((t - bottom[cell]) / width, 0.0, 1.0) for t in (t0, t1)
+        ))
     d0 = ends[0][0] - ends[1][0]
     d1 = ends[0][1] - ends[1][1]
     value = float(np.sum((t1 - t0) * (d0 * d0 + d0 * d1 + d1 * d1)) / 3.0)

@@ -381,13 +381,19 @@ class BackwardJKODiscretisation(JKODiscretisation):
 
 class LinearisedEnergy(Functional):
     """``∫ V rho`` for a frozen first variation ``V`` that may be ``+inf`` (where the
-    filtered density vanishes): its KL-proximal map puts no mass there."""
+    filtered density vanishes): its KL-proximal map puts no mass there.  ``V`` is stored
+    shifted so that its smallest finite value is 0, which changes the functional by a constant
+    times the mass and not its minimiser at fixed mass."""
 
     is_linear = True
     name = "linearised"
 
     def __init__(self, potential: np.ndarray):
-        self._potential = potential
+        # a constant does not move the minimiser at fixed mass; removing the smallest value
+        # keeps 2 dt / gamma * V of order one for dilute densities (whose time scale, and so
+        # whose steps, are long), where it would otherwise underflow the kernel's scalings
+        finite = np.isfinite(potential)
+        self._potential = potential - potential[finite].min() if finite.any() else potential
 
     def potential(self, grid: Grid) -> np.ndarray:
         return self._potential
@@ -616,8 +622,10 @@ class BackwardPorousMedium(BackwardFlow):
             return super().step_energy(regularised, dt)
         m = self.m
         fitted = regularised.smoothed
+        # dS_m/drho = 1/(m - 1) - p; the constant does not move the step, and formed here it
+        # would take the digits of a dilute density's small pressure
         potential = (
-            1.0 / (m - 1.0) - fitted
+            -fitted
             + 0.5 * dt * (m - 1.0) * fitted * regularised.laplacian
             + 0.75 * dt * sum(g * g for g in regularised.gradient)
         )

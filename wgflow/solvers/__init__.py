@@ -7,6 +7,8 @@ of a flow (:func:`methods_for`) follow from the registry and the flow's interfac
 
 from __future__ import annotations
 
+import inspect
+
 from ..errors import WgflowError
 from ..flows import Flow
 from .base import Solver
@@ -40,14 +42,14 @@ def resolve_method(method: str | type[Solver], flow: Flow) -> type[Solver]:
         lists the methods that do.
     """
     accepted = ", ".join(map(repr, methods_for(flow))) or "none"
-    if isinstance(method, type) and issubclass(method, Solver):
+    if isinstance(method, type) and issubclass(method, Solver) and not inspect.isabstract(method):
         solver = method
     elif isinstance(method, str) and method in SOLVERS:
         solver = SOLVERS[method]
     else:
         raise WgflowError(
             f"unknown method {method!r} for the {flow.name} flow; accepted: {accepted} "
-            "(or a wgflow.solvers.Solver subclass)"
+            "(or a concrete wgflow.solvers.Solver subclass)"
         )
     if not solver.supports(flow):
         raise WgflowError(
