@@ -122,3 +122,17 @@ def test_bench_neural_dae_quick_meets_the_map_error_target(tmp_path):
     assert default["largest_error"] <= 0.3
     assert default["largest_error"] < default["kernel"]["error"]
     assert all(row["relative_gap"] < 0.3 for row in data["composition"]["rows"][1:])
+
+
+@pytest.mark.benchmark
+def test_bench_sweep_quick_runs_and_matches_the_serial_runs(tmp_path):
+    """The sweep on the embedded cluster gives the serial runs' figures to the bit (the
+    speed-up is a time, printed and stored, not asserted)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    import bench_sweep
+
+    output = tmp_path / "bench_sweep.json"
+    assert bench_sweep.main(["--quick", "--output", str(output)]) == 0
+    data = json.loads(output.read_text())
+    assert data["figures_bitwise_equal"]
+    assert len(data["runs"]) == data["runs_count"]

@@ -16,6 +16,7 @@ from .errors import ConvergenceWarning, GridMismatchError, WgflowError
 from .grid import Grid
 from .result import SolveResult
 from .solve import resume, solve
+from .sweeps import sweep, sweep_product
 
 __all__ = [
     "__version__",
@@ -23,6 +24,8 @@ __all__ = [
     "Density",
     "solve",
     "resume",
+    "sweep",
+    "sweep_product",
     "SolveResult",
     "flows",
     "dae",

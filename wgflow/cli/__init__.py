@@ -1,4 +1,5 @@
-"""The ``wgflow`` command line: ``wgflow demo``, ``wgflow run ...`` and ``wgflow info``.
+"""The ``wgflow`` command line: ``wgflow demo``, ``wgflow run ...``, ``wgflow sweep SPEC.toml``
+and ``wgflow info``.
 
 Every subcommand goes through :func:`main`, which returns an exit code instead of raising:
 0 on success, 1 when the solver stopped early (``result.success`` is False) or a file could
@@ -18,6 +19,8 @@ One job per module:
 * :mod:`wgflow.cli.inputs` -- the data of ``wgflow run --input FILE``: samples (text or
   ``.npy``) or a density saved by wgflow (``.npz``), the bandwidths of their kernel density
   estimate and the box that holds them;
+* :mod:`wgflow.cli.sweep` -- ``wgflow sweep``: the TOML spec (the options of ``wgflow run``,
+  lists swept) checked before any run, the runs on Dask (:func:`wgflow.sweep`), the table;
 * :mod:`wgflow.cli.report` -- :func:`execute` runs any :class:`Problem`, prints the summary
   table (with the error estimate of a backward run and the exact error where known) and
   writes the picture and the ``.npz`` file; :func:`info_text` is ``wgflow info``.

@@ -13,7 +13,7 @@ from typing import TextIO
 from .. import __version__
 from ..errors import WgflowError
 from ..interrupt import EXIT_STATUS, InterruptGuard
-from . import inputs, problems
+from . import inputs, problems, sweep
 from .report import execute, info_text
 
 PROG = "wgflow"
@@ -45,6 +45,7 @@ examples:
                                     backward heat flow of the kernel density estimate of
                                     your samples, to half its age, against the exact solution
   wgflow info                       version, flows, methods and trackers
+  wgflow sweep spec.toml            runs of 'wgflow run' over lists of option values, on Dask
   wgflow run --help                 every option of 'run'
 
 exit status: 0 success, 1 the solver stopped early (see the printed message),
@@ -225,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         "info", help="print the version and the flows, methods and trackers available",
         description="Print the version and the flows, methods and trackers available.",
     )
+    sweep.add_parser(commands)
     for sub in (parser, demo, run):
         # let "--dt -1e-3" reach the value check (argparse only knows "-1" and "-.5")
         sub._negative_number_matcher = _NEGATIVE_NUMBER
@@ -266,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "info":
         print(info_text())
         return SUCCESS
+    if args.command == "sweep":
+        return sweep.main(args)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:

@@ -4,6 +4,8 @@ For data given as samples ``x_1 ... x_k`` (weights ``w_j``, default ``1/k``) the
 empirical measure ``mu0 = sum_j w_j delta_{x_j}``, and with Gaussian noise of variance ``t`` the
 global minimiser of the DAE objective (eq. 2) is the posterior mean of Theorem 2.1, eq. (3),
 
+::
+
     Phi*(x) = sum_j p_j(x) x_j,    p_j(x) = w_j exp(-|x - x_j|^2 / 2t) / sum_i (same),
 
 a softmax over the samples.  Since ``W_t * mu0`` is the Gaussian kernel density estimate
