@@ -26,13 +26,15 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from ..errors import WgflowError, check_integer, check_positive
+from ..interrupt import EXIT_STATUS
 from ..result import SolveResult
 from ..solve import solve
 from ..storage import atomic_write
 from . import problems
 
-#: Exit statuses (those of :func:`wgflow.cli.main`).
-SUCCESS, SOME_FAILED, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
+#: Exit statuses (those of :func:`wgflow.cli.main`; an interrupt's is 128 + SIGINT).
+SUCCESS, SOME_FAILED, BAD_INPUT = 0, 1, 2
+INTERRUPTED = EXIT_STATUS["SIGINT"]
 
 #: The spec keys: the options of ``wgflow run`` (their ``argparse`` names) and what each takes.
 RUN_KEYS: dict[str, str] = {

@@ -33,7 +33,13 @@ from typing import Protocol
 
 import numpy as np
 
-from ..errors import WgflowError, check_finite_nonnegative, check_integer, check_points
+from ..errors import (
+    WgflowError,
+    check_finite_nonnegative,
+    check_integer,
+    check_points,
+    check_rng,
+)
 from ..grid import Grid
 from ..kernels import single_blas_thread
 from ._checks import check_noise_time
@@ -332,7 +338,7 @@ def relative_map_error(
     t = check_noise_time(t)
     n_draws = check_integer("n_draws", n_draws, 1)
     w = np.repeat(_check_weights(weights, x.shape[0]), n_draws) / n_draws
-    gen = np.random.default_rng(rng)
+    gen = check_rng("rng", rng)
     points = np.repeat(x, n_draws, axis=0)
     points += math.sqrt(t) * gen.standard_normal(points.shape)
     exact = (EmpiricalDAE(x, t, weights) if reference is None else reference)(points)
